@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: MIT
+#include "backends/lmdb/lmdb_backend.hpp"
+
+#include <cstring>
+#include <filesystem>
+
+#include <lmdb++.h>
+
+#include "backends/lmdb/lmdb_codec.hpp"
+#include "common/errc.hpp"
+#include "common/log.hpp"
+
+namespace aquad {
+
+namespace {
+
+struct tables {
+  MDB_dbi raw;
+  MDB_dbi buckets[2];
+  MDB_dbi sensors;
+  MDB_dbi meta;
+};
+
+constexpr std::string_view watermark_key = "watermark";
+constexpr std::string_view next_sensor_key = "next_sensor";
+
+// lmdb++ reports failures by throwing; every call into it goes through
+// here and comes back as an errc value.
+template <class F>
+caf::error guarded(F&& f) {
+  try {
+    f();
+    return {};
+  } catch (const lmdb::map_full_error&) {
+    return make_error(errc::storage_full, "the LMDB map is full");
+  } catch (const lmdb::error& e) {
+    return make_error(errc::storage_unavailable,
+                      std::string{"LMDB: "} + e.what());
+  }
+}
+
+MDB_val as_val(const void* data, std::size_t size) {
+  return MDB_val{size, const_cast<void*>(data)};
+}
+
+MDB_val as_val(std::string_view s) {
+  return as_val(s.data(), s.size());
+}
+
+// Reads over one MDB transaction; shared by views and the writer.
+template <class Base>
+class lmdb_reader : public Base {
+public:
+  lmdb_reader(lmdb::txn txn, const tables& t)
+    : txn_(std::move(txn)), t_(t) {}
+
+  caf::expected<std::optional<sensor_record>>
+  find_sensor(std::string_view id) override {
+    std::optional<sensor_record> out;
+    auto err = guarded([&] {
+      MDB_val key = as_val(id), val;
+      if (lmdb::dbi_get(txn_, t_.sensors, &key, &val))
+        out = decode_sensor(id, val.mv_data, val.mv_size);
+    });
+    if (err)
+      return err;
+    return out;
+  }
+
+  caf::error each_sensor(const sensor_visitor& visit) override {
+    return guarded([&] {
+      auto cur = lmdb::cursor::open(txn_, t_.sensors);
+      MDB_val key, val;
+      for (bool ok = lmdb::cursor_get(cur, &key, &val, MDB_FIRST); ok;
+           ok = lmdb::cursor_get(cur, &key, &val, MDB_NEXT)) {
+        std::string_view id{static_cast<const char*>(key.mv_data),
+                            key.mv_size};
+        if (!visit(decode_sensor(id, val.mv_data, val.mv_size)))
+          break;
+      }
+    });
+  }
+
+  caf::expected<std::optional<raw_point>> find_raw(sensor_num n,
+                                                   micros t) override {
+    std::optional<raw_point> out;
+    auto err = guarded([&] {
+      series_key k{n, t};
+      MDB_val key = as_val(k.bytes, sizeof k.bytes), val;
+      if (lmdb::dbi_get(txn_, t_.raw, &key, &val))
+        out = decode_raw(t, val.mv_data, val.mv_size);
+    });
+    if (err)
+      return err;
+    return out;
+  }
+
+  caf::error scan_raw(sensor_num n, micros from, micros to, bool descending,
+                      const raw_visitor& visit) override {
+    if (from >= to)
+      return {};
+    return guarded([&] {
+      auto each = [&](micros t, const MDB_val& val) {
+        return visit(decode_raw(t, val.mv_data, val.mv_size));
+      };
+      if (descending)
+        walk_down(t_.raw, n, from, to, each);
+      else
+        walk_up(t_.raw, n, from, to, each);
+    });
+  }
+
+  caf::error scan_buckets(tier tr, sensor_num n, micros from, micros to,
+                          const bucket_visitor& visit) override {
+    if (from >= to)
+      return {};
+    return guarded([&] {
+      walk_up(t_.buckets[static_cast<int>(tr)], n, from, to,
+              [&](micros start, const MDB_val& val) {
+                return visit(start, decode_bucket(val.mv_data, val.mv_size));
+              });
+    });
+  }
+
+  caf::expected<std::optional<bucket_stats>>
+  find_bucket(tier tr, sensor_num n, micros start) override {
+    std::optional<bucket_stats> out;
+    auto err = guarded([&] {
+      series_key k{n, start};
+      MDB_val key = as_val(k.bytes, sizeof k.bytes), val;
+      if (lmdb::dbi_get(txn_, t_.buckets[static_cast<int>(tr)], &key, &val))
+        out = decode_bucket(val.mv_data, val.mv_size);
+    });
+    if (err)
+      return err;
+    return out;
+  }
+
+  caf::expected<micros> watermark() override {
+    micros out = min_instant;
+    auto err = guarded([&] {
+      MDB_val key = as_val(watermark_key), val;
+      if (lmdb::dbi_get(txn_, t_.meta, &key, &val)
+          && val.mv_size == sizeof(micros))
+        std::memcpy(&out, val.mv_data, sizeof out);
+    });
+    if (err)
+      return err;
+    return out;
+  }
+
+  caf::expected<std::uint64_t> bucket_count(tier tr) override {
+    MDB_stat st{};
+    auto err = guarded([&] {
+      lmdb::dbi_stat(txn_, t_.buckets[static_cast<int>(tr)], &st);
+    });
+    if (err)
+      return err;
+    return static_cast<std::uint64_t>(st.ms_entries);
+  }
+
+protected:
+  // Visits keys of sensor `n` with time in [from, to), ascending.
+  template <class F>
+  void walk_up(MDB_dbi dbi, sensor_num n, micros from, micros to, F&& f) {
+    auto cur = lmdb::cursor::open(txn_, dbi);
+    series_key k{n, from};
+    MDB_val key = as_val(k.bytes, sizeof k.bytes), val;
+    for (bool ok = lmdb::cursor_get(cur, &key, &val, MDB_SET_RANGE); ok;
+         ok = lmdb::cursor_get(cur, &key, &val, MDB_NEXT)) {
+      auto pos = series_key::decode(key.mv_data, key.mv_size);
+      if (pos.sensor != n || pos.time >= to || !f(pos.time, val))
+        break;
+    }
+  }
+
+  // Visits keys of sensor `n` with time in [from, to), descending.
+  template <class F>
+  void walk_down(MDB_dbi dbi, sensor_num n, micros from, micros to, F&& f) {
+    auto cur = lmdb::cursor::open(txn_, dbi);
+    series_key k{n, to};
+    MDB_val key = as_val(k.bytes, sizeof k.bytes), val;
+    // Position on the first key at or after `to`, then step back once;
+    // when nothing lies at or after it, start from the very last key.
+    bool ok = lmdb::cursor_get(cur, &key, &val, MDB_SET_RANGE)
+                ? lmdb::cursor_get(cur, &key, &val, MDB_PREV)
+                : lmdb::cursor_get(cur, &key, &val, MDB_LAST);
+    for (; ok; ok = lmdb::cursor_get(cur, &key, &val, MDB_PREV)) {
+      auto pos = series_key::decode(key.mv_data, key.mv_size);
+      if (pos.sensor != n || pos.time < from)
+        break;
+      if (pos.time < to && !f(pos.time, val))
+        break;
+    }
+  }
+
+  lmdb::txn txn_;
+  const tables& t_;
+};
+
+class lmdb_read_view final : public lmdb_reader<read_view> {
+public:
+  lmdb_read_view(std::shared_ptr<void> keep, lmdb::txn txn, const tables& t)
+    : lmdb_reader(std::move(txn), t), keep_(std::move(keep)) {}
+
+private:
+  std::shared_ptr<void> keep_; // keeps the environment open
+};
+
+class lmdb_write_txn final : public lmdb_reader<write_txn> {
+public:
+  lmdb_write_txn(std::shared_ptr<void> keep, lmdb::txn txn, const tables& t)
+    : lmdb_reader(std::move(txn), t), keep_(std::move(keep)) {}
+
+  caf::expected<sensor_num> allocate_sensor_num() override {
+    sensor_num next = 0;
+    auto err = guarded([&] {
+      MDB_val key = as_val(next_sensor_key), val;
+      if (lmdb::dbi_get(txn_, t_.meta, &key, &val)
+          && val.mv_size == sizeof next)
+        std::memcpy(&next, val.mv_data, sizeof next);
+      sensor_num after = next + 1;
+      MDB_val nv = as_val(&after, sizeof after);
+      lmdb::dbi_put(txn_, t_.meta, &key, &nv, 0);
+    });
+    if (err)
+      return err;
+    return next;
+  }
+
+  caf::error put_sensor(const sensor_record& r) override {
+    return guarded([&] {
+      auto bytes = encode_sensor(r);
+      MDB_val key = as_val(r.id), val = as_val(bytes.data(), bytes.size());
+      lmdb::dbi_put(txn_, t_.sensors, &key, &val, 0);
+    });
+  }
+
+  caf::error put_raw(sensor_num n, const raw_point& p) override {
+    return guarded([&] {
+      series_key k{n, p.time};
+      auto bytes = encode_raw(p);
+      MDB_val key = as_val(k.bytes, sizeof k.bytes),
+              val = as_val(bytes.data(), bytes.size());
+      lmdb::dbi_put(txn_, t_.raw, &key, &val, 0);
+    });
+  }
+
+  caf::error put_bucket(tier tr, sensor_num n, micros start,
+                        const bucket_stats& stats) override {
+    return guarded([&] {
+      series_key k{n, start};
+      auto bytes = encode_bucket(stats);
+      MDB_val key = as_val(k.bytes, sizeof k.bytes),
+              val = as_val(bytes.data(), bytes.size());
+      lmdb::dbi_put(txn_, t_.buckets[static_cast<int>(tr)], &key, &val, 0);
+    });
+  }
+
+  caf::error erase_bucket(tier tr, sensor_num n, micros start) override {
+    return guarded([&] {
+      series_key k{n, start};
+      MDB_val key = as_val(k.bytes, sizeof k.bytes);
+      lmdb::dbi_del(txn_, t_.buckets[static_cast<int>(tr)], &key, nullptr);
+    });
+  }
+
+  caf::error set_watermark(micros w) override {
+    return guarded([&] {
+      MDB_val key = as_val(watermark_key), val = as_val(&w, sizeof w);
+      lmdb::dbi_put(txn_, t_.meta, &key, &val, 0);
+    });
+  }
+
+  caf::error commit() override {
+    return guarded([&] { txn_.commit(); });
+  }
+
+private:
+  std::shared_ptr<void> keep_;
+};
+
+class lmdb_backend final : public storage_backend {
+public:
+  lmdb_backend(std::shared_ptr<lmdb::env> env, tables t)
+    : env_(std::move(env)), tables_(t) {}
+
+  const char* name() const override {
+    return "lmdb";
+  }
+
+  caf::expected<std::unique_ptr<read_view>> begin_read() override {
+    std::unique_ptr<read_view> out;
+    auto err = guarded([&] {
+      auto txn = lmdb::txn::begin(env_->handle(), nullptr, MDB_RDONLY);
+      out.reset(new lmdb_read_view(env_, std::move(txn), tables_));
+    });
+    if (err)
+      return err;
+    return out;
+  }
+
+  caf::expected<std::unique_ptr<write_txn>> begin_write() override {
+    std::unique_ptr<write_txn> out;
+    auto err = guarded([&] {
+      auto txn = lmdb::txn::begin(env_->handle());
+      out.reset(new lmdb_write_txn(env_, std::move(txn), tables_));
+    });
+    if (err)
+      return err;
+    return out;
+  }
+
+  std::uint64_t size_bytes() override {
+    MDB_envinfo info{};
+    MDB_stat st{};
+    if (mdb_env_info(env_->handle(), &info) != 0
+        || mdb_env_stat(env_->handle(), &st) != 0)
+      return 0;
+    return static_cast<std::uint64_t>(info.me_last_pgno + 1) * st.ms_psize;
+  }
+
+private:
+  std::shared_ptr<lmdb::env> env_;
+  tables tables_;
+};
+
+} // namespace
+
+caf::expected<std::shared_ptr<storage_backend>>
+open_lmdb_backend(const config& cfg) {
+  const auto& path = cfg.storage.path;
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec)
+    return make_error(errc::storage_unavailable,
+                      "cannot create data directory " + path + ": "
+                        + ec.message());
+  std::shared_ptr<lmdb::env> env;
+  tables t{};
+  auto err = guarded([&] {
+    env = std::make_shared<lmdb::env>(lmdb::env::create());
+    env->set_mapsize(cfg.storage.map_size);
+    env->set_max_dbs(8);
+    env->set_max_readers(256);
+    // NOTLS: read transactions are not tied to a thread, so an actor may
+    // resume on another worker thread with its view open.
+    unsigned flags = MDB_NOTLS;
+    if (cfg.storage.sync == sync_mode::none)
+      flags |= MDB_NOSYNC;
+    env->open(path.c_str(), flags, 0640);
+    auto txn = lmdb::txn::begin(env->handle());
+    t.raw = lmdb::dbi::open(txn, "raw", MDB_CREATE).handle();
+    t.buckets[0] = lmdb::dbi::open(txn, "m1", MDB_CREATE).handle();
+    t.buckets[1] = lmdb::dbi::open(txn, "m5", MDB_CREATE).handle();
+    t.sensors = lmdb::dbi::open(txn, "sensors", MDB_CREATE).handle();
+    t.meta = lmdb::dbi::open(txn, "meta", MDB_CREATE).handle();
+    txn.commit();
+  });
+  if (err) {
+    auto p = to_problem(err);
+    return make_error(p.code, "cannot open LMDB store in " + path + ": "
+                                + p.message);
+  }
+  AQUAD_INFO("storage", "opened backend=lmdb path=" << path);
+  return std::shared_ptr<storage_backend>{
+    std::make_shared<lmdb_backend>(std::move(env), t)};
+}
+
+} // namespace aquad

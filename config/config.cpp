@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: MIT
+#include "config/config.hpp"
+
+#include <arpa/inet.h>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+namespace aquad {
+
+namespace {
+
+// A reader turns one YAML value into a field of `config`, or returns the
+// reason it cannot. Readers never throw.
+using reader = std::function<std::string(const YAML::Node&, config&)>;
+
+struct key_rule {
+  const char* section;
+  const char* key;
+  reader read;
+};
+
+bool scalar(const YAML::Node& node, std::string& out) {
+  if (!node.IsScalar())
+    return false;
+  out = node.Scalar();
+  return true;
+}
+
+bool parse_unsigned(std::string_view text, std::uint64_t& out) {
+  if (text.empty() || text.size() > 19)
+    return false;
+  std::uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9')
+      return false;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  out = value;
+  return true;
+}
+
+bool parse_number(const YAML::Node& node, double& out) {
+  std::string text;
+  if (!scalar(node, text) || text.empty())
+    return false;
+  char* end = nullptr;
+  out = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size() && std::isfinite(out);
+}
+
+reader unsigned_in(std::uint64_t lo, std::uint64_t hi,
+                   std::function<void(config&, std::uint64_t)> set) {
+  return [=](const YAML::Node& node, config& cfg) -> std::string {
+    std::string text;
+    std::uint64_t value;
+    if (!scalar(node, text) || !parse_unsigned(text, value) || value < lo
+        || value > hi)
+      return "must be an integer from " + std::to_string(lo) + " to "
+             + std::to_string(hi);
+    set(cfg, value);
+    return {};
+  };
+}
+
+reader size_at_least(std::uint64_t lo,
+                     std::function<void(config&, std::uint64_t)> set) {
+  return [=](const YAML::Node& node, config& cfg) -> std::string {
+    std::string text;
+    std::uint64_t value;
+    if (!scalar(node, text) || !parse_size(text, value))
+      return "must be a byte count, optionally with KiB, MiB or GiB "
+             "(e.g. 8MiB)";
+    if (value < lo)
+      return "must be at least " + std::to_string(lo) + " bytes";
+    set(cfg, value);
+    return {};
+  };
+}
+
+reader duration_in(micros lo, micros multiple_of,
+                   std::function<void(config&, micros)> set) {
+  return [=](const YAML::Node& node, config& cfg) -> std::string {
+    std::string text;
+    if (!scalar(node, text))
+      return "must be a duration such as 90s, 15m, 1h or 7d";
+    auto value = parse_duration(text);
+    if (!value)
+      return "must be a duration such as 90s, 15m, 1h or 7d";
+    if (*value < lo)
+      return "must be at least " + format_duration(lo);
+    if (*value % multiple_of != 0)
+      return "must be a multiple of " + format_duration(multiple_of);
+    set(cfg, *value);
+    return {};
+  };
+}
+
+reader one_of(std::vector<std::string> allowed,
+              std::function<void(config&, const std::string&)> set) {
+  return [=](const YAML::Node& node, config& cfg) -> std::string {
+    std::string text;
+    std::string list;
+    for (const auto& a : allowed)
+      list += (list.empty() ? "" : ", ") + a;
+    if (!scalar(node, text))
+      return "must be one of " + list;
+    for (const auto& a : allowed) {
+      if (text == a) {
+        set(cfg, text);
+        return {};
+      }
+    }
+    return "must be one of " + list + " (got '" + text + "')";
+  };
+}
+
+reader range_of(std::function<void(config&, double, double)> set) {
+  return [=](const YAML::Node& node, config& cfg) -> std::string {
+    double lo, hi;
+    if (!node.IsSequence() || node.size() != 2 || !parse_number(node[0], lo)
+        || !parse_number(node[1], hi))
+      return "must be a list of two finite numbers [min, max]";
+    if (lo > hi)
+      return "minimum must not exceed maximum";
+    set(cfg, lo, hi);
+    return {};
+  };
+}
+
+std::string read_address(const YAML::Node& node, config& cfg) {
+  std::string text;
+  unsigned char buf[16];
+  if (!scalar(node, text)
+      || (inet_pton(AF_INET, text.c_str(), buf) != 1
+          && inet_pton(AF_INET6, text.c_str(), buf) != 1))
+    return "must be an IPv4 or IPv6 address such as 127.0.0.1";
+  cfg.listen.address = text;
+  return {};
+}
+
+std::string read_path(const YAML::Node& node, config& cfg) {
+  std::string text;
+  if (!scalar(node, text) || text.empty())
+    return "must be a non-empty path";
+  cfg.storage.path = text;
+  return {};
+}
+
+std::string read_sensors(const YAML::Node& node, config& cfg) {
+  if (node.IsNull()) {
+    cfg.ingest.sensors.clear();
+    return {};
+  }
+  if (!node.IsSequence())
+    return "must be a list of sensor ids";
+  std::vector<std::string> ids;
+  for (const auto& item : node) {
+    std::string id;
+    if (!scalar(item, id) || !valid_sensor_id(id))
+      return "each id must be 1-64 characters of A-Z a-z 0-9 _ . : -";
+    ids.push_back(id);
+  }
+  cfg.ingest.sensors = std::move(ids);
+  return {};
+}
+
+const std::vector<key_rule>& rules() {
+  using C = config;
+  static const std::vector<key_rule> table = {
+    {"listen", "address", read_address},
+    {"listen", "port", unsigned_in(1, 65535, [](C& c, std::uint64_t v) {
+       c.listen.port = static_cast<std::uint16_t>(v);
+     })},
+    {"storage", "backend",
+     one_of({"lmdb", "memory"},
+            [](C& c, const std::string& v) { c.storage.backend = v; })},
+    {"storage", "path", read_path},
+    {"storage", "sync", one_of({"full", "none"},
+                               [](C& c, const std::string& v) {
+                                 c.storage.sync = v == "full" ? sync_mode::full
+                                                              : sync_mode::none;
+                               })},
+    {"storage", "map_size", size_at_least(1ULL << 20, [](C& c, std::uint64_t v) {
+       c.storage.map_size = v;
+     })},
+    {"rollup", "minute_tier",
+     duration_in(5 * usec_per_min, 5 * usec_per_min,
+                 [](C& c, micros v) { c.rollup.minute_tier = v; })},
+    {"rollup", "interval", duration_in(usec_per_sec, usec_per_sec,
+                                       [](C& c, micros v) {
+                                         c.rollup.interval = v;
+                                       })},
+    {"ingest", "max_clock_skew",
+     duration_in(0, usec_per_sec,
+                 [](C& c, micros v) { c.ingest.max_clock_skew = v; })},
+    {"ingest", "max_body", size_at_least(1024, [](C& c, std::uint64_t v) {
+       c.ingest.max_body = v;
+     })},
+    {"ingest", "max_batch",
+     unsigned_in(1, 10'000'000,
+                 [](C& c, std::uint64_t v) { c.ingest.max_batch = v; })},
+    {"ingest", "sensors", read_sensors},
+    {"ingest", "temperature_range", range_of([](C& c, double lo, double hi) {
+       c.ingest.temperature_min = lo;
+       c.ingest.temperature_max = hi;
+     })},
+    {"ingest", "conductivity_range", range_of([](C& c, double lo, double hi) {
+       c.ingest.conductivity_min = lo;
+       c.ingest.conductivity_max = hi;
+     })},
+    {"query", "max_points",
+     unsigned_in(1, 1'000'000,
+                 [](C& c, std::uint64_t v) { c.query.max_points = v; })},
+    {"query", "max_buckets",
+     unsigned_in(1, 10'000'000,
+                 [](C& c, std::uint64_t v) { c.query.max_buckets = v; })},
+    {"log", "level",
+     one_of({"error", "warning", "info", "debug", "trace"},
+            [](C& c, const std::string& v) {
+              parse_log_level(v, c.log.level);
+            })},
+  };
+  return table;
+}
+
+int line_of(const YAML::Node& node) {
+  auto mark = node.Mark();
+  return mark.line < 0 ? 0 : mark.line + 1;
+}
+
+bool known_section(const std::string& name) {
+  for (const auto& r : rules())
+    if (name == r.section)
+      return true;
+  return false;
+}
+
+void read_section(const std::string& name, const YAML::Node& body,
+                  const YAML::Node& key_node, config_load& out) {
+  if (body.IsNull())
+    return;
+  if (!body.IsMap()) {
+    out.issues.push_back({line_of(key_node), name, "must be a mapping"});
+    return;
+  }
+  for (const auto& entry : body) {
+    auto key = entry.first.as<std::string>();
+    auto dotted = name + "." + key;
+    const key_rule* rule = nullptr;
+    for (const auto& r : rules())
+      if (name == r.section && key == r.key)
+        rule = &r;
+    if (rule == nullptr) {
+      out.issues.push_back({line_of(entry.first), dotted, "unknown key"});
+      continue;
+    }
+    auto reason = rule->read(entry.second, out.cfg);
+    if (!reason.empty())
+      out.issues.push_back({line_of(entry.second), dotted, reason});
+  }
+}
+
+void read_root(const YAML::Node& root, config_load& out);
+
+} // namespace
+
+bool valid_sensor_id(std::string_view id) {
+  if (id.empty() || id.size() > 64)
+    return false;
+  for (char c : id) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':'
+              || c == '-';
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+bool parse_size(std::string_view text, std::uint64_t& out) {
+  std::uint64_t unit = 1;
+  auto strip = [&](std::string_view suffix, std::uint64_t u) {
+    if (text.size() > suffix.size()
+        && text.substr(text.size() - suffix.size()) == suffix) {
+      text.remove_suffix(suffix.size());
+      unit = u;
+      return true;
+    }
+    return false;
+  };
+  strip("KiB", 1ULL << 10) || strip("MiB", 1ULL << 20)
+    || strip("GiB", 1ULL << 30);
+  std::uint64_t value;
+  if (!parse_unsigned(text, value) || value > (1ULL << 50) / unit)
+    return false;
+  out = value * unit;
+  return true;
+}
+
+config_load load_config_text(std::string_view yaml) {
+  config_load out;
+  // yaml-cpp reports syntax errors and odd shapes (a mapping used as a key)
+  // by throwing; both become one issue with the line it marks.
+  try {
+    read_root(YAML::Load(std::string{yaml}), out);
+  } catch (const YAML::Exception& e) {
+    out.issues.push_back(
+      {e.mark.line < 0 ? 0 : e.mark.line + 1, "", "invalid YAML: " + e.msg});
+  }
+  return out;
+}
+
+namespace {
+
+void read_root(const YAML::Node& root, config_load& out) {
+  if (root.IsNull())
+    return;
+  if (!root.IsMap()) {
+    out.issues.push_back({line_of(root), "", "must be a mapping of sections"});
+    return;
+  }
+  for (const auto& entry : root) {
+    auto name = entry.first.as<std::string>();
+    if (!known_section(name)) {
+      out.issues.push_back({line_of(entry.first), name, "unknown section"});
+      continue;
+    }
+    read_section(name, entry.second, entry.first, out);
+  }
+}
+
+} // namespace
+
+config_load load_config_file(const std::string& path) {
+  std::ifstream in{path};
+  if (!in) {
+    config_load out;
+    out.issues.push_back({0, "", "cannot read the file"});
+    return out;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return load_config_text(text.str());
+}
+
+std::string format_issue(const std::string& file, const config_issue& issue) {
+  std::string out = file;
+  if (issue.line > 0)
+    out += ":" + std::to_string(issue.line);
+  out += ": ";
+  if (!issue.key.empty())
+    out += issue.key + ": ";
+  out += issue.reason;
+  return out;
+}
+
+} // namespace aquad

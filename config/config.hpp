@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/log.hpp"
+#include "common/time.hpp"
+
+namespace aquad {
+
+/// Durability of a commit: `full` syncs to disk before a 201; `none`
+/// leaves it to the OS (a crash may lose the last seconds of data).
+enum class sync_mode { full, none };
+
+/// The effective configuration: every key of docs/configuration.md with
+/// its default. Built once at start-up, then read-only and shared.
+struct config {
+  struct listen_section {
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 5000;
+  } listen;
+
+  struct storage_section {
+    std::string backend = "lmdb";
+    std::string path = "./var/aquad";
+    sync_mode sync = sync_mode::full;
+    std::uint64_t map_size = 64ULL << 30;
+  } storage;
+
+  struct rollup_section {
+    micros minute_tier = usec_per_hour;
+    micros interval = 60 * usec_per_sec;
+  } rollup;
+
+  struct ingest_section {
+    micros max_clock_skew = 5 * usec_per_min;
+    std::uint64_t max_body = 8ULL << 20;
+    std::uint64_t max_batch = 50'000;
+    std::vector<std::string> sensors;
+    double temperature_min = -50;
+    double temperature_max = 150;
+    double conductivity_min = 0;
+    double conductivity_max = 1'000'000;
+  } ingest;
+
+  struct query_section {
+    std::uint64_t max_points = 1000;
+    std::uint64_t max_buckets = 100'000;
+  } query;
+
+  struct log_section {
+    log_level level = log_level::info;
+  } log;
+};
+
+/// One problem found in a configuration file. `line` is 1-based, 0 when
+/// unknown; `key` is `section.key` (or `section`, or empty for the file).
+struct config_issue {
+  int line = 0;
+  std::string key;
+  std::string reason;
+};
+
+/// A configuration read from YAML, with every problem found (not just the
+/// first). The configuration is usable only when `issues` is empty.
+struct config_load {
+  config cfg;
+  std::vector<config_issue> issues;
+};
+
+/// Parses YAML text. Missing keys keep their defaults.
+config_load load_config_text(std::string_view yaml);
+
+/// Reads and parses a file; an unreadable file is one issue.
+config_load load_config_file(const std::string& path);
+
+/// `FILE:LINE: key: reason`, or `FILE: key: reason` without a line.
+std::string format_issue(const std::string& file, const config_issue& issue);
+
+/// True when `id` is 1-64 characters of A-Z a-z 0-9 _ . : -
+bool valid_sensor_id(std::string_view id);
+
+/// Parses a byte size: digits, optionally followed by KiB, MiB or GiB.
+bool parse_size(std::string_view text, std::uint64_t& out);
+
+} // namespace aquad

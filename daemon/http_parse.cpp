@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: MIT
+#include "daemon/http_parse.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace aquad {
+
+namespace {
+
+using json = nlohmann::json;
+
+problem bad(errc code, std::string message, std::string field = {},
+            std::optional<std::size_t> index = std::nullopt) {
+  return problem{code, std::move(message), std::move(field), index};
+}
+
+// Reads one numeric field of a measurement and checks its range.
+std::optional<problem> read_metric(const json& obj, const char* field,
+                                   double lo, double hi, double& out) {
+  auto it = obj.find(field);
+  if (it == obj.end())
+    return bad(errc::missing_field, std::string{field} + " is required",
+               field);
+  if (!it->is_number())
+    return bad(errc::invalid_field,
+               std::string{field} + " must be a finite number", field);
+  out = it->get<double>();
+  if (!std::isfinite(out))
+    return bad(errc::invalid_field,
+               std::string{field} + " must be a finite number", field);
+  if (out < lo || out > hi) {
+    std::ostringstream msg;
+    msg << field << " " << out << " is outside the accepted range [" << lo
+        << ", " << hi << "]";
+    return bad(errc::out_of_range, msg.str(), field);
+  }
+  return std::nullopt;
+}
+
+std::optional<problem> read_measurement(const json& obj, const config& cfg,
+                                        micros now, measurement& m) {
+  if (!obj.is_object())
+    return bad(errc::invalid_json, "a measurement must be a JSON object");
+
+  auto id = obj.find("sensor_id");
+  if (id == obj.end())
+    return bad(errc::missing_field, "sensor_id is required", "sensor_id");
+  if (!id->is_string() || !valid_sensor_id(id->get_ref<const std::string&>()))
+    return bad(errc::invalid_field,
+               "sensor_id must be 1-64 characters of A-Z a-z 0-9 _ . : -",
+               "sensor_id");
+  m.sensor_id = id->get<std::string>();
+
+  auto ts = obj.find("timestamp");
+  if (ts == obj.end())
+    return bad(errc::missing_field, "timestamp is required", "timestamp");
+  if (!ts->is_string())
+    return bad(errc::invalid_field,
+               "timestamp must be an RFC 3339 string such as "
+               "2026-12-04T15:40:12.123Z, not a number",
+               "timestamp");
+  std::string why;
+  auto t = parse_timestamp(ts->get_ref<const std::string&>(), &why);
+  if (!t)
+    return bad(errc::invalid_field, why, "timestamp");
+  m.time = *t;
+
+  const auto& in = cfg.ingest;
+  if (auto p = read_metric(obj, "temperature", in.temperature_min,
+                           in.temperature_max, m.temperature_c))
+    return p;
+  if (auto p = read_metric(obj, "conductivity", in.conductivity_min,
+                           in.conductivity_max, m.conductivity_us_cm))
+    return p;
+
+  // Checked last: a malformed field is the more useful error to report.
+  if (m.time > now + in.max_clock_skew)
+    return bad(errc::too_far_in_future,
+               "timestamp " + format_timestamp(m.time)
+                 + " is later than now plus ingest.max_clock_skew ("
+                 + format_duration(in.max_clock_skew) + ")",
+               "timestamp");
+  if (!in.sensors.empty()
+      && std::find(in.sensors.begin(), in.sensors.end(), m.sensor_id)
+           == in.sensors.end())
+    return bad(errc::sensor_not_allowed,
+               "sensor " + m.sensor_id + " is not listed in ingest.sensors",
+               "sensor_id");
+  return std::nullopt;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+// `now`, a negative offset from now such as `-15m`, or RFC 3339.
+std::optional<micros> parse_time_param(const std::string& text, micros now,
+                                       std::string& why) {
+  if (text == "now")
+    return now;
+  if (!text.empty() && text[0] == '-') {
+    auto d = parse_duration(std::string_view{text}.substr(1));
+    if (!d || now - *d < min_instant) {
+      why = "relative times look like -90s, -15m, -2h or -7d";
+      return std::nullopt;
+    }
+    return now - *d;
+  }
+  return parse_timestamp(text, &why);
+}
+
+// Reads `from` and `to` with their defaults: to = now, from = to - 1h.
+std::optional<problem> read_range(const std::map<std::string, std::string>& p,
+                                  micros now, micros& from, micros& to) {
+  std::string why;
+  to = now;
+  if (auto it = p.find("to"); it != p.end()) {
+    auto t = parse_time_param(it->second, now, why);
+    if (!t)
+      return bad(errc::invalid_query, "to: " + why, "to");
+    to = *t;
+  }
+  from = std::max(to - usec_per_hour, min_instant);
+  if (auto it = p.find("from"); it != p.end()) {
+    auto t = parse_time_param(it->second, now, why);
+    if (!t)
+      return bad(errc::invalid_query, "from: " + why, "from");
+    from = *t;
+  }
+  if (from >= to)
+    return bad(errc::invalid_query, "from must be earlier than to", "from");
+  return std::nullopt;
+}
+
+std::optional<problem>
+only_known(const std::map<std::string, std::string>& p,
+           std::initializer_list<const char*> known) {
+  for (const auto& [key, value] : p) {
+    bool ok = std::any_of(known.begin(), known.end(),
+                          [&](const char* k) { return key == k; });
+    if (!ok)
+      return bad(errc::invalid_query, "unknown query parameter " + key, key);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> read_count(const std::string& text) {
+  if (text.empty() || text.size() > 12)
+    return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return v;
+}
+
+constexpr const char* b64 =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string base64url(std::string_view in) {
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : in) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += b64[(acc >> bits) & 63];
+    }
+  }
+  if (bits > 0)
+    out += b64[(acc << (6 - bits)) & 63];
+  return out;
+}
+
+std::optional<std::string> unbase64url(std::string_view in) {
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    const char* pos = std::char_traits<char>::find(b64, 64, c);
+    if (pos == nullptr)
+      return std::nullopt;
+    acc = (acc << 6) | static_cast<std::uint32_t>(pos - b64);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+// A cursor freezes the walk's range and order, so `to=now` does not move
+// between pages: `v1:<from>:<to>:<a|d>:<last>`.
+std::optional<problem> read_cursor(const std::string& text, raw_request& r) {
+  auto bad_cursor = bad(errc::invalid_query,
+                        "cursor is not one this server handed out", "cursor");
+  auto plain = unbase64url(text);
+  if (!plain || plain->size() > 100)
+    return bad_cursor;
+  long long from, to, last;
+  char order;
+  int used = 0;
+  if (std::sscanf(plain->c_str(), "v1:%lld:%lld:%c:%lld%n", &from, &to,
+                  &order, &last, &used)
+        != 4
+      || used != static_cast<int>(plain->size()) || from >= to
+      || (order != 'a' && order != 'd') || from < min_instant
+      || to > max_instant)
+    return bad_cursor;
+  r.from = from;
+  r.to = to;
+  r.descending = order == 'd';
+  r.after = last;
+  return std::nullopt;
+}
+
+} // namespace
+
+parsed<ingest_request> decode_measurements(std::string_view body,
+                                           const config& cfg, micros now) {
+  auto doc = json::parse(body.begin(), body.end(), nullptr, false);
+  if (doc.is_discarded())
+    return bad(errc::invalid_json, "the body is not valid JSON");
+
+  ingest_request req;
+  if (!doc.is_array()) {
+    req.points.resize(1);
+    if (auto p = read_measurement(doc, cfg, now, req.points[0]))
+      return std::move(*p);
+    return req;
+  }
+
+  req.batch = true;
+  if (doc.empty())
+    return bad(errc::empty_batch, "a batch must hold at least one element");
+  if (doc.size() > cfg.ingest.max_batch)
+    return bad(errc::batch_too_large,
+               "a batch may hold at most "
+                 + std::to_string(cfg.ingest.max_batch)
+                 + " elements (ingest.max_batch)");
+  req.points.resize(doc.size());
+  for (std::size_t i = 0; i < doc.size(); ++i) {
+    if (auto p = read_measurement(doc[i], cfg, now, req.points[i])) {
+      p->index = i;
+      return std::move(*p);
+    }
+  }
+  return req;
+}
+
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size())
+      return std::nullopt;
+    int hi = hex_value(text[i + 1]);
+    int lo = hex_value(text[i + 2]);
+    if (hi < 0 || lo < 0)
+      return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+parsed<std::map<std::string, std::string>>
+parse_query_string(std::string_view query) {
+  std::map<std::string, std::string> out;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{}
+                                          : query.substr(amp + 1);
+    if (part.empty())
+      continue;
+    auto eq = part.find('=');
+    auto key = percent_decode(part.substr(0, eq));
+    auto value = percent_decode(
+      eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1));
+    if (!key || !value)
+      return bad(errc::invalid_query, "malformed %-escape in the query");
+    if (!out.emplace(*key, *value).second)
+      return bad(errc::invalid_query, "query parameter " + *key
+                                        + " is given more than once",
+                 *key);
+  }
+  return out;
+}
+
+parsed<raw_request>
+decode_raw_query(const std::string& id,
+                 const std::map<std::string, std::string>& p, micros now) {
+  if (auto e = only_known(p, {"from", "to", "limit", "order", "cursor"}))
+    return std::move(*e);
+  raw_request r;
+  r.sensor_id = id;
+  if (auto e = read_range(p, now, r.from, r.to))
+    return std::move(*e);
+  if (auto it = p.find("order"); it != p.end()) {
+    if (it->second != "asc" && it->second != "desc")
+      return bad(errc::invalid_query, "order must be asc or desc", "order");
+    r.descending = it->second == "desc";
+  }
+  if (auto it = p.find("limit"); it != p.end()) {
+    auto n = read_count(it->second);
+    if (!n || *n < 1 || *n > 10'000)
+      return bad(errc::invalid_query,
+                 "limit must be an integer from 1 to 10000", "limit");
+    r.limit = *n;
+  }
+  if (auto it = p.find("cursor"); it != p.end())
+    if (auto e = read_cursor(it->second, r))
+      return std::move(*e);
+  return r;
+}
+
+parsed<stats_request>
+decode_stats_query(const std::string& id,
+                   const std::map<std::string, std::string>& p,
+                   const config& cfg, micros now) {
+  if (auto e = only_known(p,
+                          {"from", "to", "resolution", "max_points", "fill"}))
+    return std::move(*e);
+  stats_request r;
+  r.sensor_id = id;
+  r.max_points = cfg.query.max_points;
+  r.max_buckets = cfg.query.max_buckets;
+  if (auto e = read_range(p, now, r.from, r.to))
+    return std::move(*e);
+  if (auto it = p.find("resolution"); it != p.end() && it->second != "auto") {
+    if (it->second == "raw") {
+      r.how = stats_request::mode::raw;
+    } else if (auto w = parse_resolution(it->second)) {
+      r.how = stats_request::mode::width;
+      r.width = *w;
+    } else {
+      return bad(errc::invalid_query,
+                 "resolution must be auto, raw, 1m, 5m, 15m, 30m, 1h, 3h, "
+                 "6h, 12h or 1d",
+                 "resolution");
+    }
+  }
+  if (auto it = p.find("max_points"); it != p.end()) {
+    auto n = read_count(it->second);
+    if (!n || *n < 1 || *n > cfg.query.max_buckets)
+      return bad(errc::invalid_query,
+                 "max_points must be an integer from 1 to "
+                   + std::to_string(cfg.query.max_buckets),
+                 "max_points");
+    r.max_points = *n;
+  }
+  if (auto it = p.find("fill"); it != p.end()) {
+    if (it->second != "null" && it->second != "none")
+      return bad(errc::invalid_query, "fill must be null or none", "fill");
+    r.fill = it->second == "null";
+  }
+  return r;
+}
+
+std::string encode_cursor(const raw_request& req, micros last) {
+  return base64url("v1:" + std::to_string(req.from) + ":"
+                   + std::to_string(req.to) + ":"
+                   + (req.descending ? "d" : "a") + ":"
+                   + std::to_string(last));
+}
+
+} // namespace aquad

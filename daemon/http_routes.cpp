@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: MIT
+#include "daemon/http_routes.hpp"
+
+#include <caf/send.hpp>
+
+#include "actors/messages.hpp"
+#include "common/log.hpp"
+#include "daemon/http_json.hpp"
+#include "daemon/http_parse.hpp"
+
+namespace aquad {
+
+namespace {
+
+enum class route_kind {
+  none,
+  measurements,
+  sensors,
+  sensor,
+  sensor_raw,
+  sensor_stats,
+  health,
+  metrics,
+};
+
+using clock = std::chrono::steady_clock;
+
+} // namespace
+
+/// A matched route: its template (the metrics label), the one method it
+/// takes, and the sensor id when the path holds one.
+struct http_router::route {
+  route_kind kind = route_kind::none;
+  const char* name = "unmatched";
+  const char* method = "";
+  std::string sensor_id;
+};
+
+namespace {
+
+using route = http_router::route; // NOLINT: private type, local alias
+
+http_router::route match(std::string_view path) {
+  if (path.size() > 1 && path.back() == '/')
+    path.remove_suffix(1);
+  if (path == "/measurements")
+    return {route_kind::measurements, "/measurements", "POST", {}};
+  if (path == "/sensors")
+    return {route_kind::sensors, "/sensors", "GET", {}};
+  if (path == "/health")
+    return {route_kind::health, "/health", "GET", {}};
+  if (path == "/metrics")
+    return {route_kind::metrics, "/metrics", "GET", {}};
+  constexpr std::string_view prefix = "/sensors/";
+  if (path.substr(0, prefix.size()) != prefix)
+    return {};
+  auto rest = path.substr(prefix.size());
+  auto slash = rest.find('/');
+  auto id = percent_decode(rest.substr(0, slash));
+  if (!id || id->empty())
+    return {};
+  if (slash == std::string_view::npos)
+    return {route_kind::sensor, "/sensors/{id}", "GET", *id};
+  auto tail = rest.substr(slash + 1);
+  if (tail == "measurements")
+    return {route_kind::sensor_raw, "/sensors/{id}/measurements", "GET", *id};
+  if (tail == "stats")
+    return {route_kind::sensor_stats, "/sensors/{id}/stats", "GET", *id};
+  return {};
+}
+
+bool is_json(std::string_view content_type) {
+  auto semi = content_type.find(';');
+  auto type = content_type.substr(0, semi);
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+    type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
+    type.remove_prefix(1);
+  constexpr std::string_view want = "application/json";
+  if (type.size() != want.size())
+    return false;
+  for (std::size_t i = 0; i < want.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(type[i])) != want[i])
+      return false;
+  return true;
+}
+
+http_response json_response(int status, std::string body) {
+  http_response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+double seconds_since(clock::time_point t) {
+  return std::chrono::duration<double>(clock::now() - t).count();
+}
+
+// Wraps `respond` so that every answer is counted under its route and
+// timed, and every problem is counted as a reject with its code.
+respond_fn counted(const http_context& ctx, const route& r,
+                   std::string method, respond_fn respond) {
+  auto started = clock::now();
+  return [stats = ctx.stats, name = r.name, method = std::move(method),
+          started, post = r.kind == route_kind::measurements,
+          respond = std::move(respond)](http_response resp) {
+    stats->count_request(name, method, resp.status);
+    (post ? stats->ingest_latency : stats->query_latency)
+      .observe(seconds_since(started));
+    respond(std::move(resp));
+  };
+}
+
+void fail(const http_context& ctx, const route& r, const respond_fn& respond,
+          const problem& p) {
+  ctx.stats->count_reject(r.name, to_string(p.code));
+  if (p.code == errc::internal)
+    AQUAD_ERROR("http", "internal failure route=" << r.name
+                                                  << " message=" << p.message);
+  respond(json_response(http_status(p.code), error_body(p)));
+}
+
+std::string health_body(const store_status& st, const char* backend) {
+  std::string out = "{\"status\":\"ok\",\"backend\":";
+  append_json_string(out, backend);
+  out += ",\"sensors\":" + std::to_string(st.sensors);
+  out += ",\"minute_tier_start\":\"" + format_timestamp(st.watermark) + "\"";
+  out += "}";
+  return out;
+}
+
+store_gauges gauges_of(const store_status& st, micros now) {
+  store_gauges g;
+  g.minute_buckets = st.minute_buckets;
+  g.five_minute_buckets = st.five_minute_buckets;
+  g.backend_size_bytes = st.size_bytes;
+  g.sensors = st.sensors;
+  if (st.oldest_minute_bucket)
+    g.minute_tier_oldest_age_seconds =
+      static_cast<double>(std::max<micros>(now - *st.oldest_minute_bucket, 0))
+      / usec_per_sec;
+  return g;
+}
+
+} // namespace
+
+http_router::http_router(http_context ctx) : ctx_(std::move(ctx)) {}
+
+void http_router::handle(const http_request_view& req, respond_fn respond) {
+  auto r = match(req.path);
+  respond = counted(ctx_, r, std::string{req.method}, std::move(respond));
+  if (r.kind == route_kind::none) {
+    fail(ctx_, r, respond,
+         {errc::not_found,
+          "no route " + std::string{req.method} + " " + std::string{req.path},
+          {}, std::nullopt});
+    return;
+  }
+  if (req.method != r.method) {
+    ctx_.stats->count_reject(r.name, to_string(errc::method_not_allowed));
+    auto resp = json_response(
+      405, error_body({errc::method_not_allowed,
+                       std::string{r.name} + " takes " + r.method + " only",
+                       {}, std::nullopt}));
+    resp.headers.emplace_back("Allow", r.method);
+    respond(std::move(resp));
+    return;
+  }
+  if (r.kind == route_kind::measurements)
+    post_measurements(r, req, std::move(respond));
+  else
+    get_query(r, req, std::move(respond));
+}
+
+void http_router::post_measurements(const route& r,
+                                    const http_request_view& req,
+                                    respond_fn respond) {
+  const auto& cfg = *ctx_.cfg;
+  if (!is_json(req.content_type))
+    return fail(ctx_, r, respond,
+                {errc::unsupported_media_type,
+                 "Content-Type must be application/json", {}, std::nullopt});
+  if (req.body.size() > cfg.ingest.max_body)
+    return fail(ctx_, r, respond,
+                {errc::body_too_large,
+                 "the body exceeds ingest.max_body ("
+                   + std::to_string(cfg.ingest.max_body) + " bytes)",
+                 {}, std::nullopt});
+  auto decoded = decode_measurements(req.body, cfg, ctx_.now());
+  if (auto* p = std::get_if<problem>(&decoded))
+    return fail(ctx_, r, respond, *p);
+
+  auto request = std::get<ingest_request>(std::move(decoded));
+  std::optional<measurement> single;
+  if (!request.batch)
+    single = request.points.front();
+  auto ctx = ctx_;
+  auto job = std::make_shared<ingest_job>(
+    std::move(request),
+    [ctx, r, single, respond = std::move(respond)](ingest_outcome out) {
+      if (out.error)
+        return fail(ctx, r, respond, *out.error);
+      respond(json_response(201, single ? stored_body(*single,
+                                                       out.duplicates > 0)
+                                        : batch_body(out.accepted,
+                                                     out.duplicates)));
+    });
+  caf::anon_send(ctx_.ingest, std::move(job));
+}
+
+void http_router::get_query(const route& r, const http_request_view& req,
+                            respond_fn respond) {
+  auto params = parse_query_string(req.query);
+  if (auto* p = std::get_if<problem>(&params))
+    return fail(ctx_, r, respond, *p);
+  const auto& kv = std::get<0>(params);
+  auto now = ctx_.now();
+
+  query q;
+  switch (r.kind) {
+    case route_kind::sensor_raw: {
+      auto decoded = decode_raw_query(r.sensor_id, kv, now);
+      if (auto* p = std::get_if<problem>(&decoded))
+        return fail(ctx_, r, respond, *p);
+      q = std::get<raw_request>(std::move(decoded));
+      break;
+    }
+    case route_kind::sensor_stats: {
+      auto decoded = decode_stats_query(r.sensor_id, kv, *ctx_.cfg, now);
+      if (auto* p = std::get_if<problem>(&decoded))
+        return fail(ctx_, r, respond, *p);
+      q = std::get<stats_request>(std::move(decoded));
+      break;
+    }
+    case route_kind::sensor:
+      q = sensor_lookup{r.sensor_id};
+      break;
+    case route_kind::sensors:
+      q = sensor_listing{};
+      break;
+    default:
+      q = store_status_request{};
+      break;
+  }
+
+  auto ctx = ctx_;
+  auto asked = q;
+  auto job = std::make_shared<query_job>(std::move(q), [ctx, r, asked,
+                                                        respond = std::move(
+                                                          respond)](
+                                                         query_reply reply) {
+    if (!reply) {
+      auto p = to_problem(reply.error());
+      if (r.kind == route_kind::health) {
+        ctx.stats->count_reject(r.name, to_string(p.code));
+        return respond(json_response(
+          503, "{\"status\":\"unavailable\"," + error_body(p).substr(1)));
+      }
+      return fail(ctx, r, respond, p);
+    }
+    auto& answer = *reply;
+    switch (r.kind) {
+      case route_kind::sensor_raw: {
+        const auto& res = std::get<raw_result>(answer);
+        std::optional<std::string> next;
+        if (res.more)
+          next = encode_cursor(std::get<raw_request>(asked),
+                               res.points.back().time);
+        return respond(json_response(200, raw_body(res, next)));
+      }
+      case route_kind::sensor_stats:
+        return respond(
+          json_response(200, stats_body(std::get<stats_result>(answer))));
+      case route_kind::sensor:
+        return respond(
+          json_response(200, sensor_body(std::get<sensor_record>(answer))));
+      case route_kind::sensors:
+        return respond(json_response(
+          200, sensors_body(std::get<std::vector<sensor_record>>(answer))));
+      case route_kind::health:
+        return respond(json_response(
+          200, health_body(std::get<store_status>(answer),
+                           ctx.cfg->storage.backend.c_str())));
+      default: {
+        http_response resp;
+        resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        resp.body = ctx.stats->render(
+          gauges_of(std::get<store_status>(answer), ctx.now()));
+        return respond(std::move(resp));
+      }
+    }
+  });
+  caf::anon_send(ctx_.router, std::move(job));
+}
+
+} // namespace aquad

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT
+#include "daemon/http_server.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include <restinio/all.hpp>
+
+#include "common/errc.hpp"
+#include "common/log.hpp"
+#include "daemon/http_json.hpp"
+#include "daemon/http_routes.hpp"
+
+namespace aquad {
+
+namespace {
+
+// One I/O thread: the parser hazard in docs/architecture.md appears only
+// with several threads on one server, and the actors do the heavy work.
+using traits = restinio::default_single_thread_traits_t;
+using server_type = restinio::http_server_t<traits>;
+
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+  }
+}
+
+// Counts requests between arrival and the end of their response's write,
+// so a drain can wait until every answer has left.
+class inflight_counter {
+public:
+  void enter() {
+    std::lock_guard<std::mutex> guard{lock_};
+    ++count_;
+  }
+
+  void leave() {
+    std::lock_guard<std::mutex> guard{lock_};
+    if (--count_ == 0)
+      idle_.notify_all();
+  }
+
+  bool wait_idle(std::chrono::milliseconds grace) {
+    std::unique_lock<std::mutex> guard{lock_};
+    return idle_.wait_for(guard, grace, [this] { return count_ == 0; });
+  }
+
+private:
+  std::mutex lock_;
+  std::condition_variable idle_;
+  std::size_t count_ = 0;
+};
+
+// Shared by the server and every pending response callback, which may
+// outlive the server's I/O loop during shutdown.
+struct edge_state {
+  inflight_counter inflight;
+  std::atomic<bool> draining{false};
+  std::atomic<bool> closed{false};
+};
+
+void send(const std::shared_ptr<edge_state>& edge,
+          const restinio::request_handle_t& req, http_response resp) {
+  if (edge->closed.load()) {
+    edge->inflight.leave();
+    return;
+  }
+  auto out = req->create_response(restinio::http_status_line_t{
+    restinio::http_status_code_t{static_cast<std::uint16_t>(resp.status)},
+    reason_phrase(resp.status)});
+  out.append_header(restinio::http_field::content_type, resp.content_type);
+  out.append_header(restinio::http_field::server, "aquad");
+  for (auto& [name, value] : resp.headers)
+    out.append_header(name, value);
+  out.set_body(std::move(resp.body));
+  out.done([edge](const asio::error_code&) { edge->inflight.leave(); });
+}
+
+} // namespace
+
+struct http_server::impl {
+  http_context ctx;
+  http_router router;
+  std::shared_ptr<edge_state> edge = std::make_shared<edge_state>();
+  asio::io_context io;
+  std::unique_ptr<server_type> server;
+  std::thread thread;
+
+  explicit impl(http_context c) : ctx(c), router(std::move(c)) {}
+
+  restinio::request_handling_status_t
+  handle(const restinio::request_handle_t& req) {
+    edge->inflight.enter();
+    auto respond = [edge = edge, req](http_response resp) {
+      send(edge, req, std::move(resp));
+    };
+    if (edge->draining.load()) {
+      problem p{errc::shutting_down, "aquad is shutting down", {},
+                std::nullopt};
+      respond(http_response{503, "application/json", error_body(p), {}});
+      return restinio::request_accepted();
+    }
+    const auto& h = req->header();
+    http_request_view view;
+    std::string_view method = h.method().c_str();
+    view.method = method;
+    view.path = h.path();
+    view.query = h.query();
+    auto content_type = h.opt_value_of(restinio::http_field::content_type);
+    if (content_type)
+      view.content_type = *content_type;
+    view.body = req->body();
+    // Nothing may escape into the server: an unexpected exception is a
+    // bug, logged and answered as 500.
+    try {
+      router.handle(view, respond);
+    } catch (const std::exception& e) {
+      AQUAD_ERROR("http", "unexpected exception path=" << view.path
+                                                       << " what=" << e.what());
+      problem p{errc::internal, "internal error", {}, std::nullopt};
+      respond(http_response{500, "application/json", error_body(p), {}});
+    }
+    return restinio::request_accepted();
+  }
+};
+
+http_server::http_server(http_context ctx)
+  : impl_(std::make_unique<impl>(std::move(ctx))) {}
+
+http_server::~http_server() {
+  stop();
+}
+
+caf::error http_server::start() {
+  const auto& cfg = *impl_->ctx.cfg;
+  auto* self = impl_.get();
+  try {
+    impl_->server = std::make_unique<server_type>(
+      restinio::external_io_context(impl_->io), [&](auto& settings) {
+        settings.address(cfg.listen.address)
+          .port(cfg.listen.port)
+          .max_pipelined_requests(16)
+          .handle_request_timeout(std::chrono::seconds(60))
+          .request_handler(
+            [self](auto req) { return self->handle(req); });
+        // RESTinio closes the connection on a body over its limit, without
+        // an answer; twice max_body leaves room to answer 413 in between.
+        settings.incoming_http_msg_limits(
+          restinio::incoming_http_msg_limits_t{}.max_body_size(
+            2 * cfg.ingest.max_body));
+      });
+    impl_->server->open_sync();
+  } catch (const std::exception& e) {
+    return make_error(errc::storage_unavailable,
+                      "cannot listen on " + cfg.listen.address + ":"
+                        + std::to_string(cfg.listen.port) + ": " + e.what());
+  }
+  impl_->thread = std::thread([self] { self->io.run(); });
+  AQUAD_INFO("http", "listening address=" << cfg.listen.address
+                                          << " port=" << cfg.listen.port);
+  return {};
+}
+
+void http_server::drain(std::chrono::milliseconds grace) {
+  if (!impl_->server)
+    return;
+  impl_->edge->draining.store(true);
+  asio::post(impl_->io, [self = impl_.get()] { self->server->close_sync(); });
+  if (!impl_->edge->inflight.wait_idle(grace))
+    AQUAD_WARN("http", "shutdown grace over with requests still in flight");
+}
+
+void http_server::stop() {
+  if (!impl_->thread.joinable())
+    return;
+  impl_->edge->closed.store(true);
+  impl_->io.stop();
+  impl_->thread.join();
+}
+
+} // namespace aquad

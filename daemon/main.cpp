@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+// aquad: ingest water-quality measurements over HTTP, keep them raw and as
+// 1- and 5-minute statistics, answer queries. See README.md.
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <pthread.h>
+#include <string>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include "actors/downsampler.hpp"
+#include "actors/ingest.hpp"
+#include "actors/query_router.hpp"
+#include "common/errc.hpp"
+#include "common/log.hpp"
+#include "config/config.hpp"
+#include "daemon/http_server.hpp"
+
+#ifndef AQUAD_VERSION
+#define AQUAD_VERSION "0.0.0"
+#endif
+
+namespace {
+
+constexpr int exit_usage = 2;
+constexpr int exit_failure = 1;
+
+void usage(std::ostream& out) {
+  out << "usage: aquad [--config FILE]\n"
+         "       aquad --check-config FILE\n"
+         "       aquad --version\n";
+}
+
+// Reads the file (or the defaults when `path` is empty) and prints every
+// problem as FILE:LINE: key: reason.
+std::optional<aquad::config> load(const std::string& path) {
+  if (path.empty())
+    return aquad::config{};
+  auto loaded = aquad::load_config_file(path);
+  for (const auto& issue : loaded.issues)
+    std::cerr << aquad::format_issue(path, issue) << "\n";
+  if (!loaded.issues.empty())
+    return std::nullopt;
+  return loaded.cfg;
+}
+
+int serve(const aquad::config& loaded, const std::string& path) {
+  using namespace aquad;
+  auto cfg = std::make_shared<const config>(loaded);
+  set_log_level(cfg->log.level);
+  AQUAD_INFO("config", "version=" AQUAD_VERSION " file="
+                         << (path.empty() ? "(defaults)" : path)
+                         << " backend=" << cfg->storage.backend
+                         << " path=" << cfg->storage.path);
+
+  // Signals are taken by sigwait below; block them before any thread
+  // starts so that no other thread receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto backend = open_backend(*cfg);
+  if (!backend) {
+    AQUAD_ERROR("storage", to_problem(backend.error()).message);
+    return exit_failure;
+  }
+  // Aging that fell due while aquad was down is caught up before the
+  // first request.
+  auto caught_up = run_rollup(**backend, system_now(),
+                              cfg->rollup.minute_tier);
+  if (!caught_up) {
+    AQUAD_ERROR("downsampler", "start-up rollup failed: "
+                                 << to_problem(caught_up.error()).message);
+    return exit_failure;
+  }
+
+  auto stats = std::make_shared<metrics>();
+  int status = 0;
+  {
+    caf::actor_system_config sys_cfg;
+    sys_cfg.set("scheduler.max-threads", 2);
+    caf::actor_system sys{sys_cfg};
+    auto ingest = spawn_ingest(sys, *backend, stats);
+    auto router = spawn_query_router(sys, *backend, 2);
+    auto downsampler =
+      spawn_downsampler(sys, *backend, stats, cfg->rollup.minute_tier,
+                        cfg->rollup.interval, system_now);
+
+    http_server http{http_context{cfg, ingest, router, stats, system_now}};
+    if (auto err = http.start()) {
+      AQUAD_ERROR("http", to_problem(err).message);
+      status = exit_failure;
+    } else {
+      int sig = 0;
+      sigwait(&stop_signals, &sig);
+      AQUAD_INFO("daemon", "stopping signal=" << strsignal(sig));
+      http.drain(std::chrono::seconds(10));
+    }
+    for (const auto& a : {ingest, router, downsampler})
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    sys.await_all_actors_done();
+    http.stop();
+  }
+  backend->reset();
+  AQUAD_INFO("daemon", "stopped");
+  return status;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  std::string check_path;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if ((arg == "--config" || arg == "-c") && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (arg == "--check-config" && i + 1 < argc) {
+      check_path = argv[++i];
+    } else if (arg == "--version") {
+      std::cout << "aquad " AQUAD_VERSION "\n";
+      return 0;
+    } else if (arg == "--help" || arg == "-h") {
+      usage(std::cout);
+      return 0;
+    } else {
+      std::cerr << "aquad: unknown argument " << arg << "\n";
+      usage(std::cerr);
+      return exit_usage;
+    }
+  }
+  if (!check_path.empty()) {
+    if (!load(check_path))
+      return exit_usage;
+    std::cout << check_path << ": ok\n";
+    return 0;
+  }
+  auto cfg = load(config_path);
+  if (!cfg)
+    return exit_usage;
+  return serve(*cfg, config_path);
+}
