@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "common/stats.hpp"
+
+using namespace aquad;
+
+namespace {
+
+// Two-pass reference: mean first, then squared deviations.
+struct reference {
+  double mean = 0;
+  double stddev = 0;
+  double min = 0;
+  double max = 0;
+};
+
+reference direct(const std::vector<double>& xs) {
+  reference r;
+  long double sum = 0;
+  for (double x : xs)
+    sum += x;
+  r.mean = static_cast<double>(sum / xs.size());
+  long double ss = 0;
+  for (double x : xs)
+    ss += (x - static_cast<long double>(r.mean))
+          * (x - static_cast<long double>(r.mean));
+  r.stddev = xs.size() > 1 ? std::sqrt(static_cast<double>(ss / (xs.size() - 1)))
+                           : 0;
+  r.min = *std::min_element(xs.begin(), xs.end());
+  r.max = *std::max_element(xs.begin(), xs.end());
+  return r;
+}
+
+bucket_stats of(const std::vector<double>& xs) {
+  bucket_stats s;
+  for (double x : xs)
+    s.add(x, 0);
+  return s;
+}
+
+} // namespace
+
+TEST_SUITE("stats") {
+
+TEST_CASE("statistics of added points match a two-pass computation") {
+  std::vector<double> xs = {10, 20, 30, 40};
+  auto s = of(xs);
+  CHECK(s.count == 4);
+  CHECK(s.temperature.min == 10);
+  CHECK(s.temperature.max == 40);
+  CHECK(s.temperature.mean == doctest::Approx(25).epsilon(1e-12));
+  CHECK(*sample_stddev(s.temperature, s.count)
+        == doctest::Approx(12.909944487358056).epsilon(1e-12));
+}
+
+TEST_CASE("stddev is absent below two points and zero for constant data") {
+  auto one = of({5});
+  CHECK_FALSE(sample_stddev(one.temperature, one.count).has_value());
+  auto flat = of(std::vector<double>(70, 0.4));
+  CHECK(std::abs(flat.temperature.mean - 0.4) <= 1e-15);
+  CHECK(*sample_stddev(flat.temperature, flat.count) <= 1e-12);
+}
+
+TEST_CASE("merging is the statistics of the union, not a mean of means") {
+  auto a = of({10});
+  auto b = of({20, 20, 20});
+  a.merge(b);
+  CHECK(a.count == 4);
+  CHECK(a.temperature.mean == doctest::Approx(17.5).epsilon(1e-12));
+  CHECK(*sample_stddev(a.temperature, a.count)
+        == doctest::Approx(5.0).epsilon(1e-12));
+}
+
+TEST_CASE("merging with an empty set changes nothing, either side") {
+  auto a = of({1, 2, 3});
+  auto before = a;
+  a.merge(bucket_stats{});
+  CHECK(a.count == before.count);
+  CHECK(a.temperature.mean == before.temperature.mean);
+  bucket_stats e;
+  e.merge(before);
+  CHECK(e.temperature.m2 == before.temperature.m2);
+}
+
+TEST_CASE("large values with a small spread keep their variance") {
+  // The sum-of-squares formula loses every digit of this variance.
+  auto s = of({1000000.1, 1000000.2, 1000000.3});
+  CHECK(std::abs(s.temperature.mean - 1000000.2) <= 1e-6);
+  CHECK(std::abs(*sample_stddev(s.temperature, s.count) - 0.1) <= 1e-6);
+  auto big = of({1e9 + 0.1, 1e9 + 0.2, 1e9 + 0.3});
+  CHECK(std::abs(*sample_stddev(big.temperature, big.count) - 0.1) <= 1e-6);
+}
+
+TEST_CASE("random splits merge to the statistics of all points") {
+  std::mt19937_64 rng{12345};
+  std::uniform_real_distribution<double> value{1000, 3000};
+  std::uniform_int_distribution<int> cut{1, 50};
+  for (int round = 0; round < 50; ++round) {
+    std::vector<double> all;
+    std::vector<bucket_stats> parts;
+    for (int p = 0, n = cut(rng); p < n; ++p) {
+      std::vector<double> xs(cut(rng));
+      for (auto& x : xs)
+        x = value(rng);
+      all.insert(all.end(), xs.begin(), xs.end());
+      parts.push_back(of(xs));
+    }
+    auto want = direct(all);
+    auto got = merge_all(parts);
+    REQUIRE(got.count == all.size());
+    CHECK(got.temperature.min == want.min);
+    CHECK(got.temperature.max == want.max);
+    CHECK(got.temperature.mean == doctest::Approx(want.mean).epsilon(1e-12));
+    CHECK(*sample_stddev(got.temperature, got.count)
+          == doctest::Approx(want.stddev).epsilon(1e-9));
+  }
+}
+
+TEST_CASE("a year of 5-minute buckets of large values merges within 1e-9") {
+  // 105,120 buckets of conductivity near 500,000 uS/cm: the summary's
+  // relative error must stay far below the contract's 1e-9.
+  std::mt19937_64 rng{7};
+  std::normal_distribution<double> value{500000, 25};
+  std::vector<double> all;
+  std::vector<bucket_stats> parts;
+  for (int b = 0; b < 105'120; ++b) {
+    std::vector<double> xs(3);
+    for (auto& x : xs)
+      x = value(rng);
+    all.insert(all.end(), xs.begin(), xs.end());
+    parts.push_back(of(xs));
+  }
+  auto want = direct(all);
+  auto got = merge_all(parts);
+  CHECK(std::abs(got.temperature.mean - want.mean) / want.mean <= 1e-12);
+  CHECK(std::abs(*sample_stddev(got.temperature, got.count) - want.stddev)
+          / want.stddev
+        <= 1e-9);
+}
+
+}

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+#include <doctest/doctest.h>
+
+#include "config/config.hpp"
+
+using namespace aquad;
+
+namespace {
+
+bool has_issue(const config_load& l, const std::string& key, int line) {
+  for (const auto& i : l.issues)
+    if (i.key == key && (line == 0 || i.line == line))
+      return true;
+  return false;
+}
+
+} // namespace
+
+TEST_SUITE("config") {
+
+TEST_CASE("an empty file gives every default of the contract") {
+  auto l = load_config_text("");
+  REQUIRE(l.issues.empty());
+  const auto& c = l.cfg;
+  CHECK(c.listen.address == "127.0.0.1");
+  CHECK(c.listen.port == 5000);
+  CHECK(c.storage.backend == "lmdb");
+  CHECK(c.storage.path == "./var/aquad");
+  CHECK(c.storage.sync == sync_mode::full);
+  CHECK(c.rollup.minute_tier == usec_per_hour);
+  CHECK(c.rollup.interval == 60 * usec_per_sec);
+  CHECK(c.ingest.max_clock_skew == 5 * usec_per_min);
+  CHECK(c.ingest.max_body == 8'388'608);
+  CHECK(c.ingest.max_batch == 50'000);
+  CHECK(c.ingest.sensors.empty());
+  CHECK(c.ingest.temperature_min == -50);
+  CHECK(c.ingest.temperature_max == 150);
+  CHECK(c.ingest.conductivity_min == 0);
+  CHECK(c.ingest.conductivity_max == 1'000'000);
+  CHECK(c.query.max_points == 1000);
+  CHECK(c.query.max_buckets == 100'000);
+}
+
+TEST_CASE("every key of the contract is read") {
+  auto l = load_config_text(R"(
+listen:  {address: 0.0.0.0, port: 8080}
+storage: {backend: memory, path: /tmp/x, sync: none}
+rollup:  {minute_tier: 2h, interval: 5s}
+ingest:  {max_clock_skew: 90s, max_body: 64KiB, max_batch: 10,
+          sensors: [a, b], temperature_range: [-10, 40.5],
+          conductivity_range: [0, 2000000]}
+query:   {max_points: 50, max_buckets: 500}
+log:     {level: debug}
+)");
+  REQUIRE(l.issues.empty());
+  const auto& c = l.cfg;
+  CHECK(c.listen.address == "0.0.0.0");
+  CHECK(c.listen.port == 8080);
+  CHECK(c.storage.backend == "memory");
+  CHECK(c.storage.sync == sync_mode::none);
+  CHECK(c.rollup.minute_tier == 2 * usec_per_hour);
+  CHECK(c.rollup.interval == 5 * usec_per_sec);
+  CHECK(c.ingest.max_clock_skew == 90 * usec_per_sec);
+  CHECK(c.ingest.max_body == 65'536);
+  CHECK(c.ingest.max_batch == 10);
+  CHECK(c.ingest.sensors == std::vector<std::string>{"a", "b"});
+  CHECK(c.ingest.temperature_max == 40.5);
+  CHECK(c.ingest.conductivity_max == 2'000'000);
+  CHECK(c.query.max_points == 50);
+  CHECK(c.query.max_buckets == 500);
+  CHECK(c.log.level == log_level::debug);
+}
+
+TEST_CASE("impossible values are reported with their line and key") {
+  auto l = load_config_text("listen:\n  port: 70000\nrollup:\n"
+                            "  minute_tier: 3m\n  interval: soon\n");
+  CHECK(l.issues.size() == 3);
+  CHECK(has_issue(l, "listen.port", 2));
+  CHECK(has_issue(l, "rollup.minute_tier", 4));
+  CHECK(has_issue(l, "rollup.interval", 5));
+}
+
+TEST_CASE("unknown keys and sections stop the start") {
+  auto l = load_config_text("listen:\n  prot: 1\nstorrage: {}\n");
+  CHECK(has_issue(l, "listen.prot", 2));
+  CHECK(has_issue(l, "storrage", 3));
+}
+
+TEST_CASE("wrong types are reported, not thrown") {
+  auto l = load_config_text("ingest:\n  temperature_range: 5\n"
+                            "  sensors: {a: 1}\nquery: [1, 2]\n");
+  CHECK(has_issue(l, "ingest.temperature_range", 2));
+  CHECK(has_issue(l, "ingest.sensors", 3));
+  CHECK(has_issue(l, "query", 4));
+  auto broken = load_config_text("listen: {port: [\n");
+  REQUIRE(broken.issues.size() == 1);
+  CHECK(broken.issues[0].reason.find("invalid YAML") != std::string::npos);
+}
+
+TEST_CASE("issues print as FILE:LINE: key: reason") {
+  CHECK(format_issue("a.yaml", {3, "listen.port", "bad"})
+        == "a.yaml:3: listen.port: bad");
+  CHECK(format_issue("a.yaml", {0, "", "cannot read the file"})
+        == "a.yaml: cannot read the file");
+}
+
+TEST_CASE("sizes take a count and an optional binary suffix") {
+  std::uint64_t v = 0;
+  CHECK((parse_size("8MiB", v) && v == 8'388'608));
+  CHECK((parse_size("1024", v) && v == 1024));
+  CHECK((parse_size("2GiB", v) && v == 2'147'483'648ULL));
+  CHECK_FALSE(parse_size("8MB", v));
+  CHECK_FALSE(parse_size("MiB", v));
+  CHECK_FALSE(parse_size("-1", v));
+}
+
+TEST_CASE("sensor ids allow 1-64 characters of a safe set") {
+  CHECK(valid_sensor_id("sensor_001"));
+  CHECK(valid_sensor_id("a.b:c-d_E9"));
+  CHECK(valid_sensor_id(std::string(64, 'x')));
+  CHECK_FALSE(valid_sensor_id(""));
+  CHECK_FALSE(valid_sensor_id(std::string(65, 'x')));
+  CHECK_FALSE(valid_sensor_id("has space"));
+  CHECK_FALSE(valid_sensor_id("slash/no"));
+  CHECK_FALSE(valid_sensor_id("caf\xc3\xa9"));
+}
+
+}

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+// The HTTP contract through the router and the actors, without a socket.
+#include <doctest/doctest.h>
+
+#include <set>
+#include <thread>
+
+#include "support/oracle.hpp"
+#include "support/service_harness.hpp"
+
+using namespace aquad;
+using test::reading;
+using test::service_harness;
+
+namespace {
+
+constexpr micros sec = usec_per_sec;
+
+} // namespace
+
+TEST_SUITE("service") {
+
+TEST_CASE("routes answer 404 and wrong methods 405 with Allow, as JSON") {
+  service_harness h;
+  auto r = h.get("/nope");
+  CHECK(r.status == 404);
+  CHECK(r.json["error"]["code"] == "not_found");
+  r = h.request("GET", "/measurements");
+  CHECK(r.status == 405);
+  REQUIRE(r.headers.size() == 1);
+  CHECK(r.headers[0].second == "POST");
+  CHECK(h.request("DELETE", "/sensors/s1").status == 405);
+  CHECK(h.get("/sensors/never/stats").status == 404);
+  CHECK(h.get("/sensors/never/measurements").status == 404);
+  CHECK(h.get("/sensors/never").status == 404);
+}
+
+TEST_CASE("the body must be JSON, within max_body, and a non-empty batch") {
+  config cfg;
+  cfg.ingest.max_body = 2048;
+  service_harness h{cfg};
+  auto body = reading("s1", h.now.load(), 20).dump();
+  CHECK(h.request("POST", "/measurements", body, "text/plain").status == 415);
+  CHECK(h.request("POST", "/measurements", body, "").status == 415);
+  CHECK(h.request("POST", "/measurements", body,
+                  "Application/JSON; charset=utf-8")
+          .status
+        == 201);
+  CHECK(h.request("POST", "/measurements", std::string(3000, ' ')).status
+        == 413);
+  auto empty = h.request("POST", "/measurements", "[]");
+  CHECK(empty.status == 400);
+  CHECK(h.request("POST", "/measurements", "{\"sensor_id\":").status == 400);
+}
+
+TEST_CASE("a stored measurement comes back normalised to UTC micros") {
+  service_harness h;
+  auto r = h.request(
+    "POST", "/measurements",
+    R"({"sensor_id":"s1","timestamp":"2026-12-04T13:59:12.5+02:00",)"
+    R"("temperature":21.3,"conductivity":1500,"extra":"ignored"})");
+  REQUIRE(r.status == 201);
+  CHECK(r.json["timestamp"] == "2026-12-04T11:59:12.500000Z");
+  CHECK(r.json["temperature"] == 21.3);
+  CHECK(r.json["duplicate"] == false);
+  // The same instant written in another offset is the same identity.
+  r = h.request("POST", "/measurements",
+                R"({"sensor_id":"s1","timestamp":"2026-12-04T11:59:12.5Z",)"
+                R"("temperature":21.3,"conductivity":1500})");
+  CHECK(r.status == 201);
+  CHECK(r.json["duplicate"] == true);
+  auto s = h.get("/sensors/s1");
+  REQUIRE(s.status == 200);
+  CHECK(s.json["count"] == 1);
+  CHECK(s.json["latest"]["temperature"] == 21.3);
+  auto all = h.get("/sensors");
+  CHECK(all.json["sensors"].size() == 1);
+}
+
+TEST_CASE("paging walks every point once while new ones arrive") {
+  service_harness h;
+  auto start = h.now.load() - 50 * 60 * sec;
+  std::vector<micros> posted;
+  auto batch = nlohmann::json::array();
+  for (int i = 0; i < 2500; ++i) {
+    posted.push_back(start + i * sec);
+    batch.push_back(reading("s1", posted.back(), i % 30));
+  }
+  REQUIRE(h.post(batch).status == 201);
+
+  for (const char* order : {"asc", "desc"}) {
+    INFO(order);
+    std::vector<micros> seen;
+    std::string target = "/sensors/s1/measurements?limit=1000&order="
+                         + std::string{order} + "&from=-1h";
+    int pages = 0;
+    while (true) {
+      auto r = h.get(target);
+      REQUIRE(r.status == 200);
+      ++pages;
+      for (const auto& m : r.json["measurements"])
+        seen.push_back(*parse_timestamp(m["timestamp"].get<std::string>()));
+      // Meanwhile, a late point lands inside the walked range.
+      h.post(reading("s1", start + pages * sec + sec / 2, 1));
+      if (r.json["next"].is_null())
+        break;
+      target = "/sensors/s1/measurements?cursor="
+               + r.json["next"].get<std::string>();
+      REQUIRE(pages < 10);
+    }
+    CHECK(pages == 3);
+    std::set<micros> unique(seen.begin(), seen.end());
+    CHECK(unique.size() == seen.size());
+    for (auto t : posted)
+      CHECK(unique.count(t) == 1);
+    CHECK(std::is_sorted(seen.begin(), seen.end(),
+                         [&](micros a, micros b) {
+                           return std::string{order} == "asc" ? a < b : a > b;
+                         }));
+  }
+}
+
+TEST_CASE("stats over the last hour match the points the test posted") {
+  service_harness h;
+  std::vector<raw_point> pts;
+  auto batch = nlohmann::json::array();
+  for (int i = 0; i < 7200; ++i) {
+    micros t = h.now.load() - 60 * 60 * sec + i * sec / 2;
+    double temp = 20 + (i * 37 % 100) / 10.0;
+    double cond = 1000 + (i * 53 % 2000);
+    pts.push_back({t, temp, cond});
+    batch.push_back(reading("s1", t, temp, cond));
+  }
+  REQUIRE(h.post(batch).status == 201);
+  auto r = h.get("/sensors/s1/stats");
+  REQUIRE(r.status == 200);
+  CHECK(r.json["resolution"] == "1m");
+  CHECK(r.json["buckets"].size() == 61);
+  auto check = [&](const nlohmann::json& got, micros from, micros to) {
+    auto want = test::stats_of(pts, from, to);
+    REQUIRE(got["count"] == want.count);
+    CHECK(got["temperature"]["min"] == want.temperature.min);
+    CHECK(got["conductivity"]["max"] == want.conductivity.max);
+    CHECK(test::close(got["temperature"]["mean"], want.temperature.mean));
+    CHECK(test::close(got["conductivity"]["stddev"],
+                      *want.conductivity.stddev, 1e-7));
+  };
+  for (const auto& b : r.json["buckets"])
+    check(b, *parse_timestamp(b["start"].get<std::string>()),
+          *parse_timestamp(b["end"].get<std::string>()));
+  check(r.json["summary"], h.now.load() - usec_per_hour, h.now.load());
+}
+
+TEST_CASE("metrics and health report the store") {
+  service_harness h;
+  REQUIRE(h.post(reading("s1", h.now.load() - 2 * sec, 20)).status == 201);
+  h.get("/nope");
+  auto health = h.get("/health");
+  CHECK(health.status == 200);
+  CHECK(health.json["status"] == "ok");
+  auto m = h.get("/metrics");
+  REQUIRE(m.status == 200);
+  for (const char* want :
+       {"aquad_requests_total{route=\"/measurements\",method=\"POST\","
+        "status=\"201\"} 1",
+        "aquad_rejects_total{route=\"unmatched\",reason=\"not_found\"} 1",
+        "aquad_buckets{tier=\"1m\"} 1", "aquad_buckets{tier=\"5m\"} 0",
+        "aquad_ingest_latency_seconds_count 1",
+        "aquad_commit_latency_seconds_bucket{le=\"+Inf\"} 1",
+        "# TYPE aquad_minute_tier_oldest_age_seconds gauge",
+        "aquad_backend_size_bytes"}) {
+    INFO(want);
+    CHECK(m.text.find(want) != std::string::npos);
+  }
+}
+
+TEST_CASE("the downsampler moves aged buckets on its own timer") {
+  config cfg;
+  service_harness h{cfg};
+  std::atomic<micros> clock{h.now.load()};
+  caf::actor_system_config sc;
+  caf::actor_system sys{sc};
+  auto down = spawn_downsampler(sys, h.backend, h.stats, usec_per_hour,
+                                usec_per_sec / 100,
+                                [&clock] { return clock.load(); });
+  REQUIRE(h.post(reading("s1", h.now.load() - 10 * 60 * sec, 20)).status
+          == 201);
+  auto count = [&](tier t) {
+    auto v = h.backend->begin_read();
+    return *(*v)->bucket_count(t);
+  };
+  CHECK(count(tier::minute) == 1);
+  clock = clock.load() + usec_per_hour;
+  for (int i = 0; i < 500 && count(tier::five_minute) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(count(tier::five_minute) == 1);
+  CHECK(count(tier::minute) == 0);
+  caf::anon_send_exit(down, caf::exit_reason::user_shutdown);
+}
+
+}
