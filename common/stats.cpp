@@ -8,36 +8,51 @@ namespace aquad {
 
 namespace {
 
+// Adds `x` to the pair (hi, lo) without losing the rounding error of the
+// addition (Knuth's two-sum; the error term is exact).
+void compensated_add(double& hi, double& lo, double x) {
+  double s = hi + x;
+  double v = s - hi;
+  double err = (hi - (s - v)) + (x - v);
+  hi = s;
+  lo += err;
+}
+
 void add_value(metric_stats& m, std::uint64_t new_count, double x) {
   if (new_count == 1) {
-    m = metric_stats{x, x, x, 0.0};
+    m = metric_stats{x, x, x, 0.0, 0.0};
     return;
   }
   m.min = std::min(m.min, x);
   m.max = std::max(m.max, x);
-  double delta = x - m.mean;
-  m.mean += delta / static_cast<double>(new_count);
-  m.m2 += delta * (x - m.mean);
+  double before = m.mean(new_count - 1);
+  compensated_add(m.sum, m.sum_low, x);
+  double after = m.mean(new_count);
+  m.m2 += (x - before) * (x - after);
 }
 
 void merge_value(metric_stats& a, std::uint64_t na, const metric_stats& b,
                  std::uint64_t nb) {
-  double n = static_cast<double>(na + nb);
-  double delta = b.mean - a.mean;
+  double delta = b.mean(nb) - a.mean(na);
   a.min = std::min(a.min, b.min);
   a.max = std::max(a.max, b.max);
-  // Equal means need no correction; skipping the arithmetic keeps a
-  // constant series exactly constant.
-  if (delta != 0.0) {
-    a.mean += delta * (static_cast<double>(nb) / n);
-    a.m2 += b.m2 + delta * delta * (static_cast<double>(na) / n)
-                     * static_cast<double>(nb);
-  } else {
-    a.m2 += b.m2;
-  }
+  compensated_add(a.sum, a.sum_low, b.sum);
+  compensated_add(a.sum, a.sum_low, b.sum_low);
+  double n = static_cast<double>(na + nb);
+  a.m2 += b.m2 + delta * delta * (static_cast<double>(na) / n)
+                   * static_cast<double>(nb);
 }
 
 } // namespace
+
+double metric_stats::mean(std::uint64_t count) const {
+  double n = static_cast<double>(count);
+  // q is sum/n rounded; the remainder of sum - q*n is exact with an FMA,
+  // so adding it (and the low word) back corrects q's last bit.
+  double q = sum / n;
+  double r = std::fma(-q, n, sum);
+  return q + (r + sum_low) / n;
+}
 
 void bucket_stats::add(double temperature_c, double conductivity_us_cm) {
   ++count;

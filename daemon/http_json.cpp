@@ -44,7 +44,7 @@ void append_metric(std::string& out, const char* key, const metric_stats& m,
   out += ",\"max\":";
   append_json_number(out, m.max);
   out += ",\"mean\":";
-  append_json_number(out, m.mean);
+  append_json_number(out, m.mean(count));
   out += ",\"stddev\":";
   if (auto sd = sample_stddev(m, count))
     append_json_number(out, *sd);

@@ -50,14 +50,15 @@ private:
 };
 
 void put_metric(writer& w, const metric_stats& m) {
-  w.put(m.min).put(m.max).put(m.mean).put(m.m2);
+  w.put(m.min).put(m.max).put(m.sum).put(m.sum_low).put(m.m2);
 }
 
 metric_stats get_metric(reader& r) {
   metric_stats m;
   m.min = r.get<double>();
   m.max = r.get<double>();
-  m.mean = r.get<double>();
+  m.sum = r.get<double>();
+  m.sum_low = r.get<double>();
   m.m2 = r.get<double>();
   return m;
 }
@@ -101,8 +102,8 @@ raw_point decode_raw(micros time, const void* data, std::size_t size) {
   return p;
 }
 
-std::array<unsigned char, 72> encode_bucket(const bucket_stats& s) {
-  std::array<unsigned char, 72> out;
+std::array<unsigned char, 88> encode_bucket(const bucket_stats& s) {
+  std::array<unsigned char, 88> out;
   writer w{out.data()};
   w.put(s.count);
   put_metric(w, s.temperature);

@@ -33,8 +33,8 @@ struct series_key {
 std::array<unsigned char, 16> encode_raw(const raw_point& p);
 raw_point decode_raw(micros time, const void* data, std::size_t size);
 
-/// Bucket value: count, then min, max, mean, m2 for each metric.
-std::array<unsigned char, 72> encode_bucket(const bucket_stats& s);
+/// Bucket value: count, then min, max, sum, sum_low, m2 for each metric.
+std::array<unsigned char, 88> encode_bucket(const bucket_stats& s);
 bucket_stats decode_bucket(const void* data, std::size_t size);
 
 /// Sensor value: number, first, last, count, latest point.

@@ -51,9 +51,9 @@ TEST_CASE("aged minute buckets merge into one 5-minute bucket and go") {
     REQUIRE(five->has_value());
     auto want = test::stats_of(pts, t0, t0 + 5 * usec_per_min);
     CHECK((*five)->count == want.count);
-    CHECK(test::close((*five)->temperature.mean, want.temperature.mean));
+    CHECK(test::close((*five)->temperature.mean((*five)->count), want.temperature.mean));
     CHECK((*five)->temperature.max == want.temperature.max);
-    CHECK(test::close((*five)->conductivity.mean, want.conductivity.mean));
+    CHECK(test::close((*five)->conductivity.mean((*five)->count), want.conductivity.mean));
   }
 }
 

@@ -136,7 +136,8 @@ TEST_CASE("buckets are stored, found, scanned, counted and erased per tier") {
       auto got = v->find_bucket(tier::minute, 3, 60);
       REQUIRE(got->has_value());
       CHECK((*got)->count == 2);
-      CHECK((*got)->temperature.mean == s.temperature.mean);
+      CHECK((*got)->temperature.sum == s.temperature.sum);
+      CHECK((*got)->temperature.sum_low == s.temperature.sum_low);
       CHECK((*got)->conductivity.m2 == s.conductivity.m2);
       std::vector<micros> starts;
       REQUIRE_FALSE(v->scan_buckets(tier::minute, 3, -60, 120,
