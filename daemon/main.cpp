@@ -17,6 +17,7 @@
 #include "actors/downsampler.hpp"
 #include "actors/ingest.hpp"
 #include "actors/query_router.hpp"
+#include "actors/verifier.hpp"
 #include "common/errc.hpp"
 #include "common/log.hpp"
 #include "config/config.hpp"
@@ -31,9 +32,12 @@ namespace {
 constexpr int exit_usage = 2;
 constexpr int exit_failure = 1;
 
+constexpr int exit_store = 3;
+
 void usage(std::ostream& out) {
   out << "usage: aquad [--config FILE]\n"
          "       aquad --check-config FILE\n"
+         "       aquad verify [--config FILE] [--repair]\n"
          "       aquad --version\n";
 }
 
@@ -114,14 +118,52 @@ int serve(const aquad::config& loaded, const std::string& path) {
   return status;
 }
 
+// Recomputes every bucket from raw data; see docs/operations.md.
+int verify(const aquad::config& cfg, bool repair) {
+  using namespace aquad;
+  if (cfg.storage.backend != "lmdb") {
+    std::cerr << "aquad verify: needs storage.backend lmdb\n";
+    return exit_usage;
+  }
+  auto backend = open_backend(cfg);
+  if (!backend) {
+    std::cerr << "aquad verify: " << to_problem(backend.error()).message
+              << "\n";
+    return exit_store;
+  }
+  auto report = verify_store(**backend, repair);
+  if (!report) {
+    std::cerr << "aquad verify: " << to_problem(report.error()).message
+              << "\n";
+    return exit_store;
+  }
+  for (const auto& m : report->mismatches)
+    std::cout << "mismatch sensor=" << m.sensor << " tier=" << m.tier
+              << " bucket=" << format_timestamp(m.start)
+              << " statistic=" << m.statistic << " stored=" << m.stored
+              << " recomputed=" << m.recomputed << "\n";
+  std::cout << "verified sensors=" << report->sensors
+            << " points=" << report->points
+            << " buckets=" << report->buckets
+            << " mismatched_records=" << report->mismatched_records
+            << (report->repaired ? " repaired" : "") << "\n";
+  return report->mismatched_records == 0 ? 0 : exit_failure;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   std::string config_path;
   std::string check_path;
+  bool verifying = false;
+  bool repair = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if ((arg == "--config" || arg == "-c") && i + 1 < argc) {
+    if (i == 1 && arg == "verify") {
+      verifying = true;
+    } else if (verifying && arg == "--repair") {
+      repair = true;
+    } else if ((arg == "--config" || arg == "-c") && i + 1 < argc) {
       config_path = argv[++i];
     } else if (arg == "--check-config" && i + 1 < argc) {
       check_path = argv[++i];
@@ -146,5 +188,7 @@ int main(int argc, char** argv) {
   auto cfg = load(config_path);
   if (!cfg)
     return exit_usage;
+  if (verifying)
+    return verify(*cfg, repair);
   return serve(*cfg, config_path);
 }

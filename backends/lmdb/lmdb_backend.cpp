@@ -23,6 +23,11 @@ struct tables {
 
 constexpr std::string_view watermark_key = "watermark";
 constexpr std::string_view next_sensor_key = "next_sensor";
+constexpr std::string_view format_key = "format";
+
+// The layout of docs/storage.md; a store of another layout is refused
+// rather than misread.
+constexpr std::uint32_t store_format = 1;
 
 // lmdb++ reports failures by throwing; every call into it goes through
 // here and comes back as an errc value.
@@ -325,6 +330,29 @@ private:
   tables tables_;
 };
 
+// Stamps a new store with the current format; returns why an existing
+// store cannot be used, or nothing.
+std::string check_format(lmdb::txn& txn, const tables& t) {
+  MDB_val key = as_val(format_key), val;
+  if (lmdb::dbi_get(txn, t.meta, &key, &val)) {
+    std::uint32_t found = 0;
+    if (val.mv_size == sizeof found)
+      std::memcpy(&found, val.mv_data, sizeof found);
+    if (found == store_format)
+      return {};
+    return "the store has format " + std::to_string(found)
+           + "; this aquad reads format " + std::to_string(store_format);
+  }
+  MDB_stat st{};
+  lmdb::dbi_stat(txn, t.sensors, &st);
+  if (st.ms_entries > 0)
+    return "the store has no format mark; it was not written by this aquad";
+  std::uint32_t current = store_format;
+  MDB_val cv = as_val(&current, sizeof current);
+  lmdb::dbi_put(txn, t.meta, &key, &cv, 0);
+  return {};
+}
+
 } // namespace
 
 caf::expected<std::shared_ptr<storage_backend>>
@@ -338,6 +366,7 @@ open_lmdb_backend(const config& cfg) {
                         + ec.message());
   std::shared_ptr<lmdb::env> env;
   tables t{};
+  std::string format_problem;
   auto err = guarded([&] {
     env = std::make_shared<lmdb::env>(lmdb::env::create());
     env->set_mapsize(cfg.storage.map_size);
@@ -355,8 +384,11 @@ open_lmdb_backend(const config& cfg) {
     t.buckets[1] = lmdb::dbi::open(txn, "m5", MDB_CREATE).handle();
     t.sensors = lmdb::dbi::open(txn, "sensors", MDB_CREATE).handle();
     t.meta = lmdb::dbi::open(txn, "meta", MDB_CREATE).handle();
+    format_problem = check_format(txn, t);
     txn.commit();
   });
+  if (!err && !format_problem.empty())
+    err = make_error(errc::storage_unavailable, format_problem);
   if (err) {
     auto p = to_problem(err);
     return make_error(p.code, "cannot open LMDB store in " + path + ": "
