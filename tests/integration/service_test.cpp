@@ -199,3 +199,50 @@ TEST_CASE("the downsampler moves aged buckets on its own timer") {
 }
 
 }
+
+TEST_SUITE("service") {
+
+TEST_CASE("points before 1970 and after 2038 land in aligned buckets") {
+  config cfg;
+  cfg.ingest.max_clock_skew = 100'000 * usec_per_day;
+  service_harness h{cfg};
+  for (const char* ts : {"1969-12-31T23:58:30Z", "1969-12-31T23:59:59.5Z",
+                         "1969-12-31T23:59:59.999999Z",
+                         "2038-01-19T03:14:08Z", "2099-06-01T00:00:00+14:00"}) {
+    auto r = h.request("POST", "/measurements",
+                       std::string{R"({"sensor_id":"s1","timestamp":")"} + ts
+                         + R"(","temperature":20,"conductivity":1000})");
+    INFO(ts << " " << r.text);
+    CHECK(r.status == 201);
+  }
+  auto r = h.get("/sensors/s1/stats?from=1969-12-31T23:50:00Z"
+                 "&to=1970-01-01T00:10:00Z&resolution=5m");
+  REQUIRE(r.status == 200);
+  REQUIRE(r.json["buckets"].size() == 1);
+  CHECK(r.json["buckets"][0]["start"] == "1969-12-31T23:55:00.000000Z");
+  CHECK(r.json["buckets"][0]["count"] == 3);
+  r = h.get("/sensors/s1/measurements?from=2038-01-01T00:00:00Z"
+            "&to=2100-01-01T00:00:00Z");
+  REQUIRE(r.json["measurements"].size() == 2);
+  CHECK(r.json["measurements"][1]["timestamp"]
+        == "2099-05-31T10:00:00.000000Z");
+}
+
+TEST_CASE("a point exactly on a bucket edge belongs to the later bucket") {
+  service_harness h;
+  auto edge = floor_to(h.now.load() - 10 * usec_per_min, usec_per_min);
+  REQUIRE(h.post(reading("s1", edge, 10)).status == 201);
+  REQUIRE(h.post(reading("s1", edge - 1, 20)).status == 201);
+  auto before = h.get("/sensors/s1/stats?resolution=1m&from="
+                      + format_timestamp(edge - usec_per_min)
+                      + "&to=" + format_timestamp(edge));
+  auto after = h.get("/sensors/s1/stats?resolution=1m&from="
+                     + format_timestamp(edge)
+                     + "&to=" + format_timestamp(edge + usec_per_min));
+  CHECK(before.json["summary"]["temperature"]["max"] == 20.0);
+  CHECK(before.json["summary"]["count"] == 1);
+  CHECK(after.json["summary"]["temperature"]["max"] == 10.0);
+  CHECK(after.json["buckets"][0]["start"] == format_timestamp(edge));
+}
+
+}
