@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 
+#include "actors/verifier.hpp"
 #include "support/oracle.hpp"
 #include "support/store_harness.hpp"
 
@@ -268,6 +269,10 @@ TEST_CASE("buckets at every tier equal the oracle through a messy stream") {
     o.points.emplace(identity{m.sensor_id, m.time},
                      raw_point{m.time, m.temperature_c, m.conductivity_us_cm});
   check_tiers(h, o);
+  auto verified = verify_store(*h.backend, false);
+  REQUIRE(verified);
+  CHECK(verified->mismatched_records == 0);
+  CHECK(verified->points == o.points.size());
   MESSAGE("points " << o.points.size() << ", replays " << replays
                     << ", conflicting replays " << conflicts);
   CHECK(o.points.size() == timeline.size());
