@@ -18,6 +18,26 @@ void compensated_add(double& hi, double& lo, double x) {
   lo += err;
 }
 
+// The mean of `count` values as an unevaluated pair hi + lo, accurate far
+// beyond a double. Deviations x - mean are then exact in their leading
+// part (x and hi are close, so x - hi is exact), which keeps m2 accurate
+// for large values with a tiny spread such as 999999.90003.
+struct pair_mean {
+  double hi;
+  double lo;
+};
+
+pair_mean mean_of(const metric_stats& m, std::uint64_t count) {
+  double n = static_cast<double>(count);
+  double hi = m.sum / n;
+  double rest = std::fma(-hi, n, m.sum) + m.sum_low;
+  return {hi, rest / n};
+}
+
+double deviation(double x, const pair_mean& mean) {
+  return (x - mean.hi) - mean.lo;
+}
+
 void add_value(metric_stats& m, std::uint64_t new_count, double x) {
   if (new_count == 1) {
     m = metric_stats{x, x, x, 0.0, 0.0};
@@ -25,15 +45,17 @@ void add_value(metric_stats& m, std::uint64_t new_count, double x) {
   }
   m.min = std::min(m.min, x);
   m.max = std::max(m.max, x);
-  double before = m.mean(new_count - 1);
+  auto before = mean_of(m, new_count - 1);
   compensated_add(m.sum, m.sum_low, x);
-  double after = m.mean(new_count);
-  m.m2 += (x - before) * (x - after);
+  auto after = mean_of(m, new_count);
+  m.m2 += deviation(x, before) * deviation(x, after);
 }
 
 void merge_value(metric_stats& a, std::uint64_t na, const metric_stats& b,
                  std::uint64_t nb) {
-  double delta = b.mean(nb) - a.mean(na);
+  auto ma = mean_of(a, na);
+  auto mb = mean_of(b, nb);
+  double delta = (mb.hi - ma.hi) + (mb.lo - ma.lo);
   a.min = std::min(a.min, b.min);
   a.max = std::max(a.max, b.max);
   compensated_add(a.sum, a.sum_low, b.sum);
@@ -46,12 +68,10 @@ void merge_value(metric_stats& a, std::uint64_t na, const metric_stats& b,
 } // namespace
 
 double metric_stats::mean(std::uint64_t count) const {
-  double n = static_cast<double>(count);
-  // q is sum/n rounded; the remainder of sum - q*n is exact with an FMA,
-  // so adding it (and the low word) back corrects q's last bit.
-  double q = sum / n;
-  double r = std::fma(-q, n, sum);
-  return q + (r + sum_low) / n;
+  // hi is sum/n rounded; the remainder sum - hi*n is exact with an FMA,
+  // so adding it (and the low word) back corrects hi's last bit.
+  auto m = mean_of(*this, count);
+  return m.hi + m.lo;
 }
 
 void bucket_stats::add(double temperature_c, double conductivity_us_cm) {

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <vector>
 
@@ -22,14 +24,16 @@ struct reference {
 
 reference direct(const std::vector<double>& xs) {
   reference r;
+  // Shifted by the first value, so that deviations stay exact.
+  long double k = xs[0];
   long double sum = 0;
   for (double x : xs)
-    sum += x;
-  r.mean = static_cast<double>(sum / xs.size());
+    sum += x - k;
+  long double shifted = sum / xs.size();
+  r.mean = static_cast<double>(k + shifted);
   long double ss = 0;
   for (double x : xs)
-    ss += (x - static_cast<long double>(r.mean))
-          * (x - static_cast<long double>(r.mean));
+    ss += (x - k - shifted) * (x - k - shifted);
   r.stddev = xs.size() > 1 ? std::sqrt(static_cast<double>(ss / (xs.size() - 1)))
                            : 0;
   r.min = *std::min_element(xs.begin(), xs.end());
@@ -188,6 +192,34 @@ TEST_CASE("a mean of decimal readings equals the exactly rounded one") {
   CHECK(a.temperature.mean(a.count)
         == static_cast<double>(exact / xs.size()));
   CHECK(a.conductivity.mean(a.count) == 5297.0);
+}
+
+}
+
+TEST_SUITE("stats") {
+
+TEST_CASE("issue 3: large values with a spread of 1e-5 keep stddev to 1e-9") {
+  // 999999.9 plus 0 to 9 units of the fifth decimal: the spread is eleven
+  // orders below the values. A plain running update loses 5e-7 here.
+  std::mt19937_64 rng{10};
+  std::uniform_int_distribution<int> digit{0, 9};
+  for (int layout = 0; layout < 3; ++layout) {
+    std::vector<double> xs;
+    std::vector<bucket_stats> parts(layout == 0 ? 1 : 59);
+    for (int i = 0; i < 590; ++i) {
+      char text[32];
+      std::snprintf(text, sizeof text, "999999.9%04d", digit(rng));
+      xs.push_back(std::strtod(text, nullptr));
+      parts[layout == 2 ? i % parts.size() : i * parts.size() / 590].add(
+        0, xs.back());
+    }
+    auto want = direct(xs);
+    auto got = merge_all(parts);
+    INFO("layout " << layout);
+    CHECK(got.conductivity.mean(got.count) == doctest::Approx(want.mean).epsilon(1e-15));
+    auto sd = *sample_stddev(got.conductivity, got.count);
+    CHECK(std::abs(sd - want.stddev) / want.stddev <= 1e-9);
+  }
 }
 
 }

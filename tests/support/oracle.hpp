@@ -30,13 +30,17 @@ inline expected_metric metric_of(const std::vector<double>& xs) {
   expected_metric m;
   if (xs.empty())
     return m;
+  // Shifting by the first value keeps the deviations of large values with
+  // a tiny spread exact (x - k is exact for x and k within a factor 2).
+  long double k = xs[0];
   long double sum = 0;
   for (double x : xs)
-    sum += x;
-  long double mean = sum / xs.size();
+    sum += x - k;
+  long double shifted_mean = sum / xs.size();
   long double ss = 0;
   for (double x : xs)
-    ss += (x - mean) * (x - mean);
+    ss += (x - k - shifted_mean) * (x - k - shifted_mean);
+  long double mean = k + shifted_mean;
   m.min = *std::min_element(xs.begin(), xs.end());
   m.max = *std::max_element(xs.begin(), xs.end());
   m.mean = static_cast<double>(mean);
