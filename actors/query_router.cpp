@@ -66,6 +66,7 @@ caf::behavior query_worker(caf::stateful_actor<worker_state>*,
 
 struct router_state {
   std::vector<caf::actor> workers;
+  caf::actor status_worker;
   std::size_t next = 0;
   static inline const char* name = "query_router";
 };
@@ -76,9 +77,16 @@ caf::behavior query_router(caf::stateful_actor<router_state>* self,
   for (std::size_t i = 0; i < std::max<std::size_t>(workers, 1); ++i)
     self->state.workers.push_back(
       self->spawn<caf::linked>(query_worker, backend));
+  // /health and /metrics get a worker of their own, so that a probe is
+  // answered at once even while large queries keep the others busy.
+  self->state.status_worker = self->spawn<caf::linked>(query_worker, backend);
   return {
     [self](query_job_ptr& job) {
       auto& st = self->state;
+      if (std::holds_alternative<store_status_request>(job->what)) {
+        self->send(st.status_worker, std::move(job));
+        return;
+      }
       self->send(st.workers[st.next], std::move(job));
       st.next = (st.next + 1) % st.workers.size();
     },

@@ -16,7 +16,8 @@ namespace aquad {
 query_reply answer_query(storage_backend& backend, const query& q);
 
 /// Spawns the query router: it takes `query_job_ptr` messages and hands
-/// each to one of `workers` query workers in turn. A worker opens a read
+/// each to one of `workers` query workers in turn (status reads for
+/// /health and /metrics go to one more worker of their own). A worker opens a read
 /// snapshot, computes the answer and calls the job's reply. Snapshots never
 /// wait for the writer, so queries run beside ingest; workers share the
 /// actor system's scheduler threads.

@@ -124,6 +124,16 @@ write_path::apply(const ingest_request& request) {
   for (std::size_t i = 0; i < request.points.size(); ++i) {
     if (!fresh[i]) {
       ++out.duplicates;
+      if (!request.batch) {
+        const auto& m = request.points[i];
+        auto st = sensor(m.sensor_id);
+        if (!st)
+          return st.error();
+        auto found = txn_.find_raw((*st)->record->num, m.time);
+        if (!found)
+          return found.error();
+        out.stored = *found;
+      }
       continue;
     }
     if (auto err = store(request.points[i]))

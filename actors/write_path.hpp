@@ -30,6 +30,9 @@ struct ingest_outcome {
   std::optional<problem> error;
   std::uint64_t accepted = 0;
   std::uint64_t duplicates = 0;
+  /// For a single measurement that was a duplicate: the stored one, which
+  /// the answer echoes (it may differ in form, such as 21 for 21.0).
+  std::optional<raw_point> stored;
 };
 
 /// Applies ingest requests to one write transaction: checks duplicates and

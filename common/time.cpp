@@ -2,6 +2,7 @@
 #include "common/time.hpp"
 
 #include <array>
+#include <limits>
 
 namespace aquad {
 
@@ -227,7 +228,7 @@ std::optional<micros> parse_duration(std::string_view text) {
       return std::nullopt;
     value = value * 10 + (c - '0');
     // Anything past ~290,000 years would overflow micros.
-    if (value > max_instant / unit)
+    if (value > std::numeric_limits<micros>::max() / unit)
       return std::nullopt;
   }
   return value * unit;

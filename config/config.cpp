@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "config/config.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cmath>
 #include <cstdlib>
@@ -13,6 +14,8 @@
 namespace aquad {
 
 namespace {
+
+constexpr micros max_duration = 1'000'000 * usec_per_day;
 
 // A reader turns one YAML value into a field of `config`, or returns the
 // reason it cannot. Readers never throw.
@@ -31,6 +34,12 @@ bool scalar(const YAML::Node& node, std::string& out) {
   return true;
 }
 
+// A quoted scalar ("5000") is a string in YAML, whatever it spells; keys
+// that take numbers want a plain one.
+bool plain_scalar(const YAML::Node& node, std::string& out) {
+  return scalar(node, out) && node.Tag() != "!";
+}
+
 bool parse_unsigned(std::string_view text, std::uint64_t& out) {
   if (text.empty() || text.size() > 19)
     return false;
@@ -46,7 +55,7 @@ bool parse_unsigned(std::string_view text, std::uint64_t& out) {
 
 bool parse_number(const YAML::Node& node, double& out) {
   std::string text;
-  if (!scalar(node, text) || text.empty())
+  if (!plain_scalar(node, text) || text.empty())
     return false;
   char* end = nullptr;
   out = std::strtod(text.c_str(), &end);
@@ -58,8 +67,8 @@ reader unsigned_in(std::uint64_t lo, std::uint64_t hi,
   return [=](const YAML::Node& node, config& cfg) -> std::string {
     std::string text;
     std::uint64_t value;
-    if (!scalar(node, text) || !parse_unsigned(text, value) || value < lo
-        || value > hi)
+    if (!plain_scalar(node, text) || !parse_unsigned(text, value)
+        || value < lo || value > hi)
       return "must be an integer from " + std::to_string(lo) + " to "
              + std::to_string(hi);
     set(cfg, value);
@@ -93,6 +102,9 @@ reader duration_in(micros lo, micros multiple_of,
       return "must be a duration such as 90s, 15m, 1h or 7d";
     if (*value < lo)
       return "must be at least " + format_duration(lo);
+    // Bounded so that now plus or minus it stays far from overflow.
+    if (*value > max_duration)
+      return "must be at most " + format_duration(max_duration);
     if (*value % multiple_of != 0)
       return "must be a multiple of " + format_duration(multiple_of);
     set(cfg, *value);
@@ -248,9 +260,16 @@ void read_section(const std::string& name, const YAML::Node& body,
     out.issues.push_back({line_of(key_node), name, "must be a mapping"});
     return;
   }
+  std::vector<std::string> seen;
   for (const auto& entry : body) {
     auto key = entry.first.as<std::string>();
     auto dotted = name + "." + key;
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      out.issues.push_back({line_of(entry.first), dotted,
+                            "given more than once"});
+      continue;
+    }
+    seen.push_back(key);
     const key_rule* rule = nullptr;
     for (const auto& r : rules())
       if (name == r.section && key == r.key)
@@ -324,8 +343,15 @@ void read_root(const YAML::Node& root, config_load& out) {
     out.issues.push_back({line_of(root), "", "must be a mapping of sections"});
     return;
   }
+  std::vector<std::string> seen;
   for (const auto& entry : root) {
     auto name = entry.first.as<std::string>();
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+      out.issues.push_back({line_of(entry.first), name,
+                            "section given more than once"});
+      continue;
+    }
+    seen.push_back(name);
     if (!known_section(name)) {
       out.issues.push_back({line_of(entry.first), name, "unknown section"});
       continue;

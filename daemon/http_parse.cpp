@@ -4,9 +4,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include "daemon/http_json.hpp"
 
 namespace aquad {
 
@@ -34,11 +35,17 @@ std::optional<problem> read_metric(const json& obj, const char* field,
     return bad(errc::invalid_field,
                std::string{field} + " must be a finite number", field);
   if (out < lo || out > hi) {
-    std::ostringstream msg;
-    msg << field << " " << out << " is outside the accepted range [" << lo
-        << ", " << hi << "]";
-    return bad(errc::out_of_range, msg.str(), field);
+    std::string msg = std::string{field} + " ";
+    append_json_number(msg, out);
+    msg += " is outside the accepted range [";
+    append_json_number(msg, lo);
+    msg += ", ";
+    append_json_number(msg, hi);
+    msg += "]";
+    return bad(errc::out_of_range, msg, field);
   }
+  // -0 and 0 are the same reading; store one of them.
+  out += 0.0;
   return std::nullopt;
 }
 
@@ -111,8 +118,12 @@ std::optional<micros> parse_time_param(const std::string& text, micros now,
     return now;
   if (!text.empty() && text[0] == '-') {
     auto d = parse_duration(std::string_view{text}.substr(1));
-    if (!d || now - *d < min_instant) {
+    if (!d) {
       why = "relative times look like -90s, -15m, -2h or -7d";
+      return std::nullopt;
+    }
+    if (*d > now - min_instant) {
+      why = "that is before 0001-01-01T00:00:00Z";
       return std::nullopt;
     }
     return now - *d;

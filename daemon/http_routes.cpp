@@ -200,10 +200,15 @@ void http_router::post_measurements(const route& r,
     [ctx, r, single, respond = std::move(respond)](ingest_outcome out) {
       if (out.error)
         return fail(ctx, r, respond, *out.error);
-      respond(json_response(201, single ? stored_body(*single,
-                                                       out.duplicates > 0)
-                                        : batch_body(out.accepted,
-                                                     out.duplicates)));
+      if (!single)
+        return respond(
+          json_response(201, batch_body(out.accepted, out.duplicates)));
+      auto echo = *single;
+      if (out.stored) {
+        echo.temperature_c = out.stored->temperature_c;
+        echo.conductivity_us_cm = out.stored->conductivity_us_cm;
+      }
+      respond(json_response(201, stored_body(echo, out.duplicates > 0)));
     });
   caf::anon_send(ctx_.ingest, std::move(job));
 }

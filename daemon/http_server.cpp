@@ -157,8 +157,12 @@ caf::error http_server::start() {
           .handle_request_timeout(std::chrono::seconds(60))
           .request_handler(
             [self](auto req) { return self->handle(req); });
-        // RESTinio closes the connection on a body over its limit, without
-        // an answer; twice max_body leaves room to answer 413 in between.
+        // LIMITATION(#6): RESTinio 0.6 closes the connection, without an
+        // answer, on a body over its limit and on any request its parser
+        // rejects (a URL or header over 80 KB, a raw space in the target).
+        // Twice max_body leaves room to answer 413 in between; a client
+        // sending more sees the connection close. Goes when the edge can
+        // answer before reading the body.
         settings.incoming_http_msg_limits(
           restinio::incoming_http_msg_limits_t{}.max_body_size(
             2 * cfg.ingest.max_body));

@@ -97,6 +97,22 @@ TEST_CASE("wrong types are reported, not thrown") {
   CHECK(broken.issues[0].reason.find("invalid YAML") != std::string::npos);
 }
 
+TEST_CASE("a quoted number is a string, the wrong type for a number key") {
+  auto l = load_config_text("listen: {port: \"5600\"}\n"
+                            "ingest: {temperature_range: [\"1\", 2]}\n"
+                            "rollup: {interval: \"5s\"}\n");
+  CHECK(has_issue(l, "listen.port", 1));
+  CHECK(has_issue(l, "ingest.temperature_range", 2));
+  CHECK(l.issues.size() == 2);
+}
+
+TEST_CASE("a key or section given twice is a problem, not a silent pick") {
+  auto l = load_config_text("listen: {port: 70000}\nlisten: {port: 5601}\n"
+                            "query:\n  max_points: 5\n  max_points: 6\n");
+  CHECK(has_issue(l, "listen", 2));
+  CHECK(has_issue(l, "query.max_points", 5));
+}
+
 TEST_CASE("issues print as FILE:LINE: key: reason") {
   CHECK(format_issue("a.yaml", {3, "listen.port", "bad"})
         == "a.yaml:3: listen.port: bad");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "daemon/http_parse.hpp"
 
 using namespace aquad;
@@ -229,6 +231,33 @@ TEST_CASE("FC-08: a mistyped year in a range is 400") {
     "s", {{"from", "-3h"}, {"to", "20242024-04-19T16:00:00Z"}}, cfg, now));
   CHECK(http_status(p.code) == 400);
   CHECK(p.field == "to");
+}
+
+}
+
+TEST_SUITE("http_parse") {
+
+TEST_CASE("range messages show the value exactly as sent") {
+  config cfg;
+  auto p = problem_of(decode_measurements(
+    one(R"("timestamp":"2026-12-04T11:59:00Z","temperature":150.0000001,"conductivity":1)"),
+    cfg, now));
+  CHECK(p.message.find("150.0000001") != std::string::npos);
+  CHECK(p.message.find("[-50, 150]") != std::string::npos);
+}
+
+TEST_CASE("negative zero is stored as zero") {
+  config cfg;
+  auto req = value_of(decode_measurements(
+    one(R"("timestamp":"2026-12-04T11:59:00Z","temperature":-0.0,"conductivity":-0)"),
+    cfg, now));
+  CHECK_FALSE(std::signbit(req.points[0].temperature_c));
+  CHECK_FALSE(std::signbit(req.points[0].conductivity_us_cm));
+}
+
+TEST_CASE("a relative time before year 1 says so") {
+  auto p = problem_of(decode_raw_query("s", {{"from", "-3652059d"}}, now));
+  CHECK(p.message.find("0001") != std::string::npos);
 }
 
 }

@@ -69,6 +69,12 @@ TEST_CASE("a stored measurement comes back normalised to UTC micros") {
                 R"("temperature":21.3,"conductivity":1500})");
   CHECK(r.status == 201);
   CHECK(r.json["duplicate"] == true);
+  // A duplicate echoes what is stored, here 21.3 and 1500 sent as 2.13e1.
+  r = h.request("POST", "/measurements",
+                R"({"sensor_id":"s1","timestamp":"2026-12-04T11:59:12.5Z",)"
+                R"("temperature":2.13e1,"conductivity":1.5e3})");
+  CHECK(r.json["temperature"] == 21.3);
+  CHECK(r.text.find("\"conductivity\":1500,") != std::string::npos);
   auto s = h.get("/sensors/s1");
   REQUIRE(s.status == 200);
   CHECK(s.json["count"] == 1);
