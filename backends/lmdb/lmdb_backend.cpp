@@ -6,6 +6,7 @@
 
 #include <lmdb++.h>
 
+#include "backends/lmdb/block_store.hpp"
 #include "backends/lmdb/lmdb_codec.hpp"
 #include "common/errc.hpp"
 #include "common/log.hpp"
@@ -27,7 +28,7 @@ constexpr std::string_view format_key = "format";
 
 // The layout of docs/storage.md; a store of another layout is refused
 // rather than misread.
-constexpr std::uint32_t store_format = 1;
+constexpr std::uint32_t store_format = 2;
 
 // lmdb++ reports failures by throwing; every call into it goes through
 // here and comes back as an errc value.
@@ -89,12 +90,7 @@ public:
   caf::expected<std::optional<raw_point>> find_raw(sensor_num n,
                                                    micros t) override {
     std::optional<raw_point> out;
-    auto err = guarded([&] {
-      series_key k{n, t};
-      MDB_val key = as_val(k.bytes, sizeof k.bytes), val;
-      if (lmdb::dbi_get(txn_, t_.raw, &key, &val))
-        out = decode_raw(t, val.mv_data, val.mv_size);
-    });
+    auto err = guarded([&] { out = find_block_point(txn_, t_.raw, n, t); });
     if (err)
       return err;
     return out;
@@ -105,13 +101,7 @@ public:
     if (from >= to)
       return {};
     return guarded([&] {
-      auto each = [&](micros t, const MDB_val& val) {
-        return visit(decode_raw(t, val.mv_data, val.mv_size));
-      };
-      if (descending)
-        walk_down(t_.raw, n, from, to, each);
-      else
-        walk_up(t_.raw, n, from, to, each);
+      scan_block_points(txn_, t_.raw, n, from, to, descending, visit);
     });
   }
 
@@ -179,26 +169,6 @@ protected:
     }
   }
 
-  // Visits keys of sensor `n` with time in [from, to), descending.
-  template <class F>
-  void walk_down(MDB_dbi dbi, sensor_num n, micros from, micros to, F&& f) {
-    auto cur = lmdb::cursor::open(txn_, dbi);
-    series_key k{n, to};
-    MDB_val key = as_val(k.bytes, sizeof k.bytes), val;
-    // Position on the first key at or after `to`, then step back once;
-    // when nothing lies at or after it, start from the very last key.
-    bool ok = lmdb::cursor_get(cur, &key, &val, MDB_SET_RANGE)
-                ? lmdb::cursor_get(cur, &key, &val, MDB_PREV)
-                : lmdb::cursor_get(cur, &key, &val, MDB_LAST);
-    for (; ok; ok = lmdb::cursor_get(cur, &key, &val, MDB_PREV)) {
-      auto pos = series_key::decode(key.mv_data, key.mv_size);
-      if (pos.sensor != n || pos.time < from)
-        break;
-      if (pos.time < to && !f(pos.time, val))
-        break;
-    }
-  }
-
   lmdb::txn txn_;
   const tables& t_;
 };
@@ -215,7 +185,26 @@ private:
 class lmdb_write_txn final : public lmdb_reader<write_txn> {
 public:
   lmdb_write_txn(std::shared_ptr<void> keep, lmdb::txn txn, const tables& t)
-    : lmdb_reader(std::move(txn), t), keep_(std::move(keep)) {}
+    : lmdb_reader(std::move(txn), t), keep_(std::move(keep)),
+      blocks_(txn_, t_.raw) {}
+
+  // Raw points go through the cache of decoded blocks; a scan first writes
+  // the cache out so that LMDB holds every point.
+  caf::expected<std::optional<raw_point>> find_raw(sensor_num n,
+                                                   micros t) override {
+    std::optional<raw_point> out;
+    auto err = guarded([&] { out = blocks_.find(n, t); });
+    if (err)
+      return err;
+    return out;
+  }
+
+  caf::error scan_raw(sensor_num n, micros from, micros to, bool descending,
+                      const raw_visitor& visit) override {
+    if (auto err = guarded([&] { blocks_.flush(); }))
+      return err;
+    return lmdb_reader::scan_raw(n, from, to, descending, visit);
+  }
 
   caf::expected<sensor_num> allocate_sensor_num() override {
     sensor_num next = 0;
@@ -242,13 +231,7 @@ public:
   }
 
   caf::error put_raw(sensor_num n, const raw_point& p) override {
-    return guarded([&] {
-      series_key k{n, p.time};
-      auto bytes = encode_raw(p);
-      MDB_val key = as_val(k.bytes, sizeof k.bytes),
-              val = as_val(bytes.data(), bytes.size());
-      lmdb::dbi_put(txn_, t_.raw, &key, &val, 0);
-    });
+    return guarded([&] { blocks_.put(n, p); });
   }
 
   caf::error put_bucket(tier tr, sensor_num n, micros start,
@@ -278,11 +261,15 @@ public:
   }
 
   caf::error commit() override {
-    return guarded([&] { txn_.commit(); });
+    return guarded([&] {
+      blocks_.flush();
+      txn_.commit();
+    });
   }
 
 private:
   std::shared_ptr<void> keep_;
+  block_writer blocks_;
 };
 
 class lmdb_backend final : public storage_backend {

@@ -87,21 +87,6 @@ series_key::position series_key::decode(const void* data, std::size_t size) {
   return pos;
 }
 
-std::array<unsigned char, 16> encode_raw(const raw_point& p) {
-  std::array<unsigned char, 16> out;
-  writer{out.data()}.put(p.temperature_c).put(p.conductivity_us_cm);
-  return out;
-}
-
-raw_point decode_raw(micros time, const void* data, std::size_t size) {
-  reader r{data, size};
-  raw_point p;
-  p.time = time;
-  p.temperature_c = r.get<double>();
-  p.conductivity_us_cm = r.get<double>();
-  return p;
-}
-
 std::array<unsigned char, 88> encode_bucket(const bucket_stats& s) {
   std::array<unsigned char, 88> out;
   writer w{out.data()};

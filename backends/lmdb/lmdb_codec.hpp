@@ -29,10 +29,6 @@ struct series_key {
   static position decode(const void* data, std::size_t size);
 };
 
-/// Raw value: temperature and conductivity, 8-byte IEEE doubles each.
-std::array<unsigned char, 16> encode_raw(const raw_point& p);
-raw_point decode_raw(micros time, const void* data, std::size_t size);
-
 /// Bucket value: count, then min, max, sum, sum_low, m2 for each metric.
 std::array<unsigned char, 88> encode_bucket(const bucket_stats& s);
 bucket_stats decode_bucket(const void* data, std::size_t size);
