@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "daemon/http_json.hpp"
 
@@ -13,25 +13,39 @@ namespace aquad {
 
 namespace {
 
-using json = nlohmann::json;
-
 problem bad(errc code, std::string message, std::string field = {},
             std::optional<std::size_t> index = std::nullopt) {
   return problem{code, std::move(message), std::move(field), index};
 }
 
+// The fields of one measurement object; absent ones stay null handles.
+struct fields {
+  simdjson::dom::element sensor_id;
+  simdjson::dom::element timestamp;
+  simdjson::dom::element temperature;
+  simdjson::dom::element conductivity;
+  bool has_sensor_id = false;
+  bool has_timestamp = false;
+  bool has_temperature = false;
+  bool has_conductivity = false;
+};
+
+bool is_number(const simdjson::dom::element& e) {
+  using t = simdjson::dom::element_type;
+  auto type = e.type();
+  return type == t::INT64 || type == t::UINT64 || type == t::DOUBLE;
+}
+
 // Reads one numeric field of a measurement and checks its range.
-std::optional<problem> read_metric(const json& obj, const char* field,
-                                   double lo, double hi, double& out) {
-  auto it = obj.find(field);
-  if (it == obj.end())
+std::optional<problem> read_metric(bool present,
+                                   const simdjson::dom::element& e,
+                                   const char* field, double lo, double hi,
+                                   double& out) {
+  if (!present)
     return bad(errc::missing_field, std::string{field} + " is required",
                field);
-  if (!it->is_number())
-    return bad(errc::invalid_field,
-               std::string{field} + " must be a finite number", field);
-  out = it->get<double>();
-  if (!std::isfinite(out))
+  if (!is_number(e) || e.get_double().get(out) != simdjson::SUCCESS
+      || !std::isfinite(out))
     return bad(errc::invalid_field,
                std::string{field} + " must be a finite number", field);
   if (out < lo || out > hi) {
@@ -49,39 +63,60 @@ std::optional<problem> read_metric(const json& obj, const char* field,
   return std::nullopt;
 }
 
-std::optional<problem> read_measurement(const json& obj, const config& cfg,
-                                        micros now, measurement& m) {
-  if (!obj.is_object())
+std::optional<problem> read_measurement(const simdjson::dom::element& elem,
+                                        const config& cfg, micros now,
+                                        measurement& m) {
+  simdjson::dom::object obj;
+  if (elem.get_object().get(obj) != simdjson::SUCCESS)
     return bad(errc::invalid_json, "a measurement must be a JSON object");
+  fields f;
+  // Unknown fields are ignored; a field given twice takes its last value.
+  for (auto field : obj) {
+    if (field.key == "sensor_id") {
+      f.sensor_id = field.value;
+      f.has_sensor_id = true;
+    } else if (field.key == "timestamp") {
+      f.timestamp = field.value;
+      f.has_timestamp = true;
+    } else if (field.key == "temperature") {
+      f.temperature = field.value;
+      f.has_temperature = true;
+    } else if (field.key == "conductivity") {
+      f.conductivity = field.value;
+      f.has_conductivity = true;
+    }
+  }
 
-  auto id = obj.find("sensor_id");
-  if (id == obj.end())
+  std::string_view text;
+  if (!f.has_sensor_id)
     return bad(errc::missing_field, "sensor_id is required", "sensor_id");
-  if (!id->is_string() || !valid_sensor_id(id->get_ref<const std::string&>()))
+  if (f.sensor_id.get_string().get(text) != simdjson::SUCCESS
+      || !valid_sensor_id(text))
     return bad(errc::invalid_field,
                "sensor_id must be 1-64 characters of A-Z a-z 0-9 _ . : -",
                "sensor_id");
-  m.sensor_id = id->get<std::string>();
+  m.sensor_id.assign(text.data(), text.size());
 
-  auto ts = obj.find("timestamp");
-  if (ts == obj.end())
+  if (!f.has_timestamp)
     return bad(errc::missing_field, "timestamp is required", "timestamp");
-  if (!ts->is_string())
+  if (f.timestamp.get_string().get(text) != simdjson::SUCCESS)
     return bad(errc::invalid_field,
                "timestamp must be an RFC 3339 string such as "
                "2026-12-04T15:40:12.123Z, not a number",
                "timestamp");
   std::string why;
-  auto t = parse_timestamp(ts->get_ref<const std::string&>(), &why);
+  auto t = parse_timestamp(text, &why);
   if (!t)
     return bad(errc::invalid_field, why, "timestamp");
   m.time = *t;
 
   const auto& in = cfg.ingest;
-  if (auto p = read_metric(obj, "temperature", in.temperature_min,
-                           in.temperature_max, m.temperature_c))
+  if (auto p = read_metric(f.has_temperature, f.temperature, "temperature",
+                           in.temperature_min, in.temperature_max,
+                           m.temperature_c))
     return p;
-  if (auto p = read_metric(obj, "conductivity", in.conductivity_min,
+  if (auto p = read_metric(f.has_conductivity, f.conductivity,
+                           "conductivity", in.conductivity_min,
                            in.conductivity_max, m.conductivity_us_cm))
     return p;
 
@@ -99,6 +134,58 @@ std::optional<problem> read_measurement(const json& obj, const config& cfg,
                "sensor " + m.sensor_id + " is not listed in ingest.sensors",
                "sensor_id");
   return std::nullopt;
+}
+
+// The full parser rejects a document holding a number it cannot
+// represent (1e400) as a whole. This walks the
+// document lazily to name the field and element, for a useful error.
+problem locate_bad_number(const simdjson::padded_string& body) {
+  problem p = bad(errc::invalid_json,
+                  "the body holds a number out of range");
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  if (parser.iterate(body).get(doc) != simdjson::SUCCESS)
+    return p;
+  auto check_object = [&](simdjson::ondemand::object obj,
+                          std::optional<std::size_t> index) -> bool {
+    for (auto field : obj) {
+      std::string_view key;
+      simdjson::ondemand::json_type type;
+      if (field.unescaped_key().get(key) != simdjson::SUCCESS
+          || field.value().type().get(type) != simdjson::SUCCESS)
+        return false;
+      double v;
+      if (type == simdjson::ondemand::json_type::number
+          && field.value().get_double().get(v) != simdjson::SUCCESS) {
+        std::string name{key};
+        p = bad(errc::invalid_field, name + " must be a finite number",
+                name, index);
+        return true;
+      }
+    }
+    return false;
+  };
+  simdjson::ondemand::json_type type;
+  if (doc.type().get(type) != simdjson::SUCCESS)
+    return p;
+  if (type == simdjson::ondemand::json_type::object) {
+    simdjson::ondemand::object obj;
+    if (doc.get_object().get(obj) == simdjson::SUCCESS)
+      check_object(obj, std::nullopt);
+    return p;
+  }
+  simdjson::ondemand::array arr;
+  if (doc.get_array().get(arr) != simdjson::SUCCESS)
+    return p;
+  std::size_t i = 0;
+  for (auto elem : arr) {
+    simdjson::ondemand::object obj;
+    if (elem.get_object().get(obj) == simdjson::SUCCESS
+        && check_object(obj, i))
+      break;
+    ++i;
+  }
+  return p;
 }
 
 int hex_value(char c) {
@@ -245,12 +332,26 @@ std::optional<problem> read_cursor(const std::string& text, raw_request& r) {
 
 parsed<ingest_request> decode_measurements(std::string_view body,
                                            const config& cfg, micros now) {
-  auto doc = json::parse(body.begin(), body.end(), nullptr, false);
-  if (doc.is_discarded())
+  // simdjson validates the whole document (UTF-8 included) at a few GB/s.
+  // One parser per thread is reused for ordinary bodies; a large one gets
+  // its own, so the reused parser does not keep megabytes of buffers.
+  constexpr std::size_t reuse_limit = 1 << 20;
+  thread_local simdjson::dom::parser shared;
+  std::optional<simdjson::dom::parser> own;
+  auto& parser = body.size() <= reuse_limit ? shared : own.emplace();
+  simdjson::padded_string padded{body};
+  simdjson::dom::element doc;
+  auto err = parser.parse(padded).get(doc);
+  if (err == simdjson::NUMBER_ERROR)
+    return locate_bad_number(padded);
+  if (err == simdjson::DEPTH_ERROR)
+    return bad(errc::invalid_json, "the body nests too deeply");
+  if (err != simdjson::SUCCESS)
     return bad(errc::invalid_json, "the body is not valid JSON");
 
   ingest_request req;
-  if (!doc.is_array()) {
+  simdjson::dom::array arr;
+  if (doc.get_array().get(arr) != simdjson::SUCCESS) {
     req.points.resize(1);
     if (auto p = read_measurement(doc, cfg, now, req.points[0]))
       return std::move(*p);
@@ -258,19 +359,21 @@ parsed<ingest_request> decode_measurements(std::string_view body,
   }
 
   req.batch = true;
-  if (doc.empty())
+  if (arr.size() == 0)
     return bad(errc::empty_batch, "a batch must hold at least one element");
-  if (doc.size() > cfg.ingest.max_batch)
+  if (arr.size() > cfg.ingest.max_batch)
     return bad(errc::batch_too_large,
                "a batch may hold at most "
                  + std::to_string(cfg.ingest.max_batch)
                  + " elements (ingest.max_batch)");
-  req.points.resize(doc.size());
-  for (std::size_t i = 0; i < doc.size(); ++i) {
-    if (auto p = read_measurement(doc[i], cfg, now, req.points[i])) {
+  req.points.resize(arr.size());
+  std::size_t i = 0;
+  for (auto elem : arr) {
+    if (auto p = read_measurement(elem, cfg, now, req.points[i])) {
       p->index = i;
       return std::move(*p);
     }
+    ++i;
   }
   return req;
 }
@@ -296,13 +399,13 @@ std::optional<std::string> percent_decode(std::string_view text) {
 }
 
 parsed<std::map<std::string, std::string>>
-parse_query_string(std::string_view query) {
+parse_query_string(std::string_view text) {
   std::map<std::string, std::string> out;
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto part = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{}
-                                          : query.substr(amp + 1);
+  while (!text.empty()) {
+    auto amp = text.find('&');
+    auto part = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view{}
+                                          : text.substr(amp + 1);
     if (part.empty())
       continue;
     auto eq = part.find('=');

@@ -8,6 +8,7 @@ set -eu
 packages="cmake make g++ pkg-config
   libcaf-dev librestinio-dev libasio-dev libfmt-dev libhttp-parser-dev
   liblmdb-dev liblmdb++-dev lmdb-utils libyaml-cpp-dev nlohmann-json3-dev
+  libsimdjson-dev
   doctest-dev python3 python3-requests"
 
 missing=""

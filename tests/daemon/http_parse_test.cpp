@@ -116,12 +116,42 @@ TEST_CASE("bodies that are not JSON or not objects are 400") {
         == errc::invalid_json);
   CHECK(problem_of(decode_measurements("42", cfg, now)).code
         == errc::invalid_json);
-  CHECK(problem_of(decode_measurements(one(R"("temperature":1e400)"), cfg,
+  CHECK(problem_of(decode_measurements("{} x", cfg, now)).code
+        == errc::invalid_json);
+  CHECK(problem_of(decode_measurements(std::string(5000, '[')
+                                         + std::string(5000, ']'),
+                                       cfg, now))
+          .code
+        == errc::invalid_json);
+  CHECK(problem_of(decode_measurements("{\"sensor_id\":\"s\xff\"}", cfg,
                                        now))
           .code
         == errc::invalid_json);
   CHECK(problem_of(decode_measurements("[]", cfg, now)).code
         == errc::empty_batch);
+}
+
+TEST_CASE("a number out of double range names its field, as 400") {
+  config cfg;
+  auto p = problem_of(decode_measurements(
+    one(R"("timestamp":"2026-12-04T11:59:00Z","temperature":1e400,"conductivity":1)"),
+    cfg, now));
+  CHECK(p.code == errc::invalid_field);
+  CHECK(p.field == "temperature");
+  auto body = "[" + one(ok_fields) + ","
+              + one(R"("timestamp":"2026-12-04T11:59:00Z","temperature":1,"conductivity":-1e999)")
+              + "]";
+  p = problem_of(decode_measurements(body, cfg, now));
+  CHECK(p.field == "conductivity");
+  CHECK(p.index == 1u);
+}
+
+TEST_CASE("a field given twice takes its last value") {
+  config cfg;
+  auto req = value_of(decode_measurements(
+    one(ok_fields + R"(,"temperature":22.5,"extra":{"deep":[1,2,{"x":null}]})"),
+    cfg, now));
+  CHECK(req.points[0].temperature_c == 22.5);
 }
 
 TEST_CASE("a batch reports the index of its first bad element") {
