@@ -2,12 +2,14 @@
 -- wrk script: one simulator-shaped measurement per POST, each with its own
 -- (sensor, timestamp) so that every request stores a new point.
 local counter = 0
-local thread_id = 0
+-- Set per thread by setup(); a global, since thread:set writes globals.
+thread_id = 0
+local next_thread = 0
 local base = os.time() - 6 * 86400
 
 function setup(thread)
-  thread:set("thread_id", thread_id)
-  thread_id = thread_id + 1
+  thread:set("thread_id", next_thread)
+  next_thread = next_thread + 1
 end
 
 function init(args)

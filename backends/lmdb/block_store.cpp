@@ -210,53 +210,39 @@ void block_writer::put(sensor_num sensor, const raw_point& p) {
     pts.insert(it, p);
 }
 
-namespace {
-
-// The most points of `pts`, taken from its front (or back), whose block
-// fits in max_block_bytes; at least one.
-std::size_t fitting(const std::vector<raw_point>& pts, bool from_back) {
-  auto size_of = [&](std::size_t n) {
-    std::vector<raw_point> part(from_back ? pts.end() - n : pts.begin(),
-                                from_back ? pts.end() : pts.begin() + n);
-    return encode_block(part).size();
-  };
-  if (size_of(pts.size()) <= max_block_bytes)
-    return pts.size();
-  std::size_t lo = 1, hi = pts.size() - 1;
-  while (lo < hi) {
-    auto mid = (lo + hi + 1) / 2;
-    if (size_of(mid) <= max_block_bytes)
-      lo = mid;
-    else
-      hi = mid - 1;
-  }
-  return lo;
-}
-
-} // namespace
-
 // Writes points (sorted, not empty) as blocks no larger than
 // max_block_bytes, each keyed by its first point's time. Blocks are
 // packed full from the end opposite to where they grow, so appends and
-// newest-first backfill alike leave full blocks behind.
+// newest-first backfill alike leave full blocks behind. One scale per
+// metric serves every block cut from the run, which lets the cuts be
+// found from exact sizes without trial encodings.
 void block_writer::write(sensor_num sensor,
                          const std::vector<raw_point>& points,
                          bool pack_from_back) {
-  std::vector<raw_point> rest = points;
-  while (!rest.empty()) {
-    auto n = fitting(rest, pack_from_back);
-    std::vector<raw_point> part;
-    if (pack_from_back) {
-      part.assign(rest.end() - n, rest.end());
-      rest.resize(rest.size() - n);
-    } else {
-      part.assign(rest.begin(), rest.begin() + n);
-      rest.erase(rest.begin(), rest.begin() + n);
-    }
-    auto bytes = encode_block(part);
-    series_key k{sensor, part.front().time};
+  auto scales = scales_of(points.data(), points.data() + points.size());
+  block_sizer sizer{points, scales};
+  auto put = [&](std::size_t i, std::size_t j) {
+    auto bytes = encode_block(points.data() + i, points.data() + j, scales);
+    series_key k{sensor, points[i].time};
     MDB_val key = key_val(k), val{bytes.size(), bytes.data()};
     lmdb::dbi_put(txn_, dbi_, &key, &val, 0);
+  };
+  if (pack_from_back) {
+    for (std::size_t j = points.size(); j > 0;) {
+      std::size_t i = j - 1;
+      while (i > 0 && sizer.size(i - 1, j) <= max_block_bytes)
+        --i;
+      put(i, j);
+      j = i;
+    }
+    return;
+  }
+  for (std::size_t i = 0; i < points.size();) {
+    std::size_t j = i + 1;
+    while (j < points.size() && sizer.size(i, j + 1) <= max_block_bytes)
+      ++j;
+    put(i, j);
+    i = j;
   }
 }
 

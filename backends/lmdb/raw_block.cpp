@@ -10,7 +10,7 @@ namespace aquad {
 namespace {
 
 constexpr int max_scale = 9;
-constexpr double max_mantissa = 9007199254740992.0; // 2^53
+constexpr double max_mantissa = 2251799813685248.0; // 2^51
 
 constexpr double powers[] = {1e0, 1e1, 1e2, 1e3, 1e4,
                              1e5, 1e6, 1e7, 1e8, 1e9};
@@ -75,24 +75,46 @@ private:
   const unsigned char* end_;
 };
 
-// The scale of one metric over a block, or -1 for raw doubles.
-int block_scale(const std::vector<raw_point>& pts,
-                double raw_point::*field) {
+// Rounds to the nearest integer for |x| < 2^51 without a libm call:
+// adding 1.5 * 2^52 leaves no fraction bits, so the FPU rounds.
+double round_near(double x) {
+  constexpr double magic = 6755399441055744.0;
+  return (x + magic) - magic;
+}
+
+// The scale of one metric over points, or -1 for raw doubles.
+int metric_scale(const raw_point* begin, const raw_point* end,
+                 double raw_point::*field) {
   int scale = 0;
-  for (const auto& p : pts) {
-    int s = decimal_scale(p.*field);
+  for (auto* p = begin; p != end; ++p) {
+    int s = decimal_scale(p->*field);
     if (s < 0)
       return -1;
     scale = std::max(scale, s);
   }
-  for (const auto& p : pts)
-    if (std::abs(p.*field * powers[scale]) >= max_mantissa)
+  for (auto* p = begin; p != end; ++p)
+    if (std::abs(p->*field * powers[scale]) >= max_mantissa)
       return -1;
   return scale;
 }
 
 std::int64_t mantissa(double v, int scale) {
-  return std::llround(v * powers[scale]);
+  return static_cast<std::int64_t>(round_near(v * powers[scale]));
+}
+
+std::size_t varint_size(std::uint64_t v) {
+  std::size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+std::size_t value_size(double v, double prev, int scale) {
+  if (scale < 0)
+    return 8;
+  return varint_size(zigzag(mantissa(v, scale) - mantissa(prev, scale)));
 }
 
 // Writes one metric of one point: a raw double, or the change of its
@@ -131,39 +153,79 @@ int decimal_scale(double v) {
       return -1;
     // Division of two exact doubles is correctly rounded, so this is the
     // decoder's result exactly.
-    if (static_cast<double>(std::llround(scaled)) / powers[s] == v)
+    if (round_near(scaled) / powers[s] == v)
       return s;
   }
   return -1;
 }
 
+block_scales scales_of(const raw_point* begin, const raw_point* end) {
+  return {metric_scale(begin, end, &raw_point::temperature_c),
+          metric_scale(begin, end, &raw_point::conductivity_us_cm)};
+}
+
 std::string encode_block(const std::vector<raw_point>& points) {
+  auto* b = points.data();
+  return encode_block(b, b + points.size(), scales_of(b, b + points.size()));
+}
+
+std::string encode_block(const raw_point* begin, const raw_point* end,
+                         block_scales scales) {
   std::string out;
-  out.reserve(16 + points.size() * 6);
-  int ts = block_scale(points, &raw_point::temperature_c);
-  int cs = block_scale(points, &raw_point::conductivity_us_cm);
+  auto count = static_cast<std::size_t>(end - begin);
+  out.reserve(16 + count * 6);
+  int ts = scales.temperature, cs = scales.conductivity;
   unsigned char flags = (ts < 0 ? temperature_raw : 0)
                         | (cs < 0 ? conductivity_raw : 0);
   out += static_cast<char>(flags);
   out += static_cast<char>(ts < 0 ? 0 : ts);
   out += static_cast<char>(cs < 0 ? 0 : cs);
-  put_varint(out, points.size());
+  put_varint(out, count);
 
-  micros prev_time = points.front().time;
+  micros prev_time = begin->time;
   micros prev_gap = 0;
   std::int64_t prev_t = 0, prev_c = 0;
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    const auto& p = points[i];
-    if (i > 0) {
-      micros gap = p.time - prev_time;
+  for (auto* p = begin; p != end; ++p) {
+    if (p != begin) {
+      micros gap = p->time - prev_time;
       put_varint(out, zigzag(gap - prev_gap));
       prev_gap = gap;
-      prev_time = p.time;
+      prev_time = p->time;
     }
-    put_value(out, p.temperature_c, ts, prev_t);
-    put_value(out, p.conductivity_us_cm, cs, prev_c);
+    put_value(out, p->temperature_c, ts, prev_t);
+    put_value(out, p->conductivity_us_cm, cs, prev_c);
   }
   return out;
+}
+
+block_sizer::block_sizer(const std::vector<raw_point>& pts,
+                         block_scales scales)
+  : first_(pts.size()), second_(pts.size()), prefix_(pts.size() + 1) {
+  int ts = scales.temperature, cs = scales.conductivity;
+  for (std::size_t k = 0; k < pts.size(); ++k) {
+    const auto& p = pts[k];
+    first_[k] = value_size(p.temperature_c, 0, ts)
+                + value_size(p.conductivity_us_cm, 0, cs);
+    std::size_t inside = 0;
+    if (k > 0) {
+      const auto& q = pts[k - 1];
+      auto values = value_size(p.temperature_c, q.temperature_c, ts)
+                    + value_size(p.conductivity_us_cm, q.conductivity_us_cm,
+                                 cs);
+      micros gap = p.time - q.time;
+      second_[k] = values + varint_size(zigzag(gap));
+      micros prev_gap = k > 1 ? q.time - pts[k - 2].time : 0;
+      inside = values + varint_size(zigzag(gap - prev_gap));
+    }
+    prefix_[k + 1] = prefix_[k] + inside;
+  }
+}
+
+std::size_t block_sizer::size(std::size_t i, std::size_t j) const {
+  std::size_t n = 3 + varint_size(j - i) + first_[i];
+  if (j - i >= 2)
+    n += second_[i + 1] + (prefix_[j] - prefix_[i + 2]);
+  return n;
 }
 
 bool decode_block(micros first, const void* data, std::size_t size,

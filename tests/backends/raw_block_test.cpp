@@ -216,3 +216,23 @@ TEST_CASE("late points go into the block that covers them, once") {
 }
 
 }
+
+TEST_SUITE("raw_block") {
+
+TEST_CASE("the sizer predicts every block's encoded size exactly") {
+  auto pts = noisy(300, 9);
+  pts[17].temperature_c = 0.1 + 0.2; // one raw metric in some blocks
+  pts[40].conductivity_us_cm = 12345.678;
+  auto scales = scales_of(pts.data(), pts.data() + pts.size());
+  block_sizer sizer{pts, scales};
+  std::mt19937 rng{3};
+  for (int k = 0; k < 500; ++k) {
+    std::size_t i = rng() % pts.size();
+    std::size_t j = i + 1 + rng() % (pts.size() - i);
+    auto bytes = encode_block(pts.data() + i, pts.data() + j, scales);
+    INFO(i << " " << j);
+    CHECK(sizer.size(i, j) == bytes.size());
+  }
+}
+
+}
