@@ -7,6 +7,11 @@
 //   loadgen --port P --mode json-single|json-batch|line-single|line-batch|get
 //           [--path /measurements] [--connections 64] [--threads 2]
 //           [--seconds 10] [--batch 1000] [--prefix bench]
+//
+//   loadgen --port P --mode json-load|line-load --days 7 [--sensors 3]
+//           [--batch 5000] [--connections 4] [--path ...]
+//     posts --days of 2 Hz readings of sensors s1..sN ending now, in time
+//     order, the same data (seeded) whatever the format.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -40,6 +45,8 @@ struct options {
   int threads = 2;
   double seconds = 10;
   int batch = 1000;
+  double days = 7;
+  int sensors = 3;
 };
 
 // ISO minute text "YYYY-MM-DDTHH:MM" for a minute since the epoch.
@@ -123,12 +130,83 @@ private:
   std::string body_;
 };
 
+// The bulk data set: --days of readings at 2 Hz for sensors s1..sN, with
+// millisecond jitter, one-decimal temperatures and integer conductivities,
+// in time order. Batch k is a pure function of k, so threads share it.
+class data_set {
+public:
+  explicit data_set(const options& o) : o_(o) {
+    long long now_us = static_cast<long long>(std::time(nullptr)) * 1'000'000;
+    step_us_ = 500'000;
+    per_sensor_ = static_cast<long long>(o.days * 86400 * 2);
+    start_us_ = now_us - per_sensor_ * step_us_;
+  }
+
+  long long total() const { return per_sensor_ * o_.sensors; }
+
+  long long batches() const { return (total() + o_.batch - 1) / o_.batch; }
+
+  // Points [k*batch, (k+1)*batch) of the interleaved series.
+  void make(long long k, std::string& out, long& points) const {
+    bool json = o_.mode == "json-load";
+    out.clear();
+    if (json)
+      out += '[';
+    long long first = k * o_.batch;
+    long long last = std::min(total(), first + o_.batch);
+    char buf[256];
+    for (long long i = first; i < last; ++i) {
+      long long step = i / o_.sensors;
+      int sensor = static_cast<int>(i % o_.sensors) + 1;
+      // A hash of the index drives the noise, identical in every run.
+      unsigned long long h = static_cast<unsigned long long>(i)
+                             * 0x9E3779B97F4A7C15ULL;
+      h ^= h >> 29;
+      long long t = start_us_ + step * step_us_
+                    + static_cast<long long>(h % 6000) - 3000
+                    + sensor * 1000;
+      double temp = static_cast<double>(200 + (h >> 8) % 101) / 10.0;
+      int cond = 1000 + static_cast<int>((h >> 20) % 2001);
+      int n;
+      if (json) {
+        std::time_t secs = static_cast<std::time_t>(t / 1'000'000);
+        std::tm tm{};
+        gmtime_r(&secs, &tm);
+        char ts[40];
+        std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+        n = std::snprintf(buf, sizeof buf,
+                          "%s{\"sensor_id\":\"s%d\",\"timestamp\":\"%s.%06lldZ\","
+                          "\"temperature\":%.1f,\"conductivity\":%d}",
+                          i > first ? "," : "", sensor, ts, t % 1'000'000,
+                          temp, cond);
+      } else {
+        n = std::snprintf(buf, sizeof buf,
+                          "water,sensor=s%d temperature=%.1f,"
+                          "conductivity=%d %lld\n",
+                          sensor, temp, cond, t);
+      }
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    if (json)
+      out += ']';
+    points = static_cast<long>(last - first);
+  }
+
+private:
+  const options& o_;
+  long long step_us_;
+  long long per_sensor_;
+  long long start_us_;
+};
+
 struct connection {
   int fd = -1;
   std::string out;
   std::size_t sent = 0;
   std::string in;
   clock_type::time_point started;
+  long points = 0;
+  bool idle = false; // bulk load: nothing left to send
 };
 
 struct thread_result {
@@ -150,12 +228,33 @@ int connect_to(int port) {
   return fd;
 }
 
+// Bytes of a chunked body starting at `pos`, or 0 while incomplete.
+std::size_t chunked_length(const std::string& in, std::size_t pos) {
+  std::size_t start = pos;
+  while (true) {
+    auto eol = in.find("\r\n", pos);
+    if (eol == std::string::npos)
+      return 0;
+    auto size = std::strtoul(in.c_str() + pos, nullptr, 16);
+    pos = eol + 2 + size + 2;
+    if (pos > in.size())
+      return 0;
+    if (size == 0)
+      return pos - start;
+  }
+}
+
 // Length of a complete response at the start of `in`, or 0.
 std::size_t complete_response(const std::string& in, int& status) {
   auto end = in.find("\r\n\r\n");
   if (end == std::string::npos)
     return 0;
   status = std::atoi(in.c_str() + 9);
+  auto te = in.find("Transfer-Encoding: chunked");
+  if (te != std::string::npos && te < end) {
+    auto n = chunked_length(in, end + 4);
+    return n == 0 ? 0 : end + 4 + n;
+  }
   std::size_t length = 0;
   auto cl = in.find("Content-Length:");
   if (cl == std::string::npos || cl > end)
@@ -187,17 +286,31 @@ void push(connection& c) {
 }
 
 void run_thread(const options& o, int index, int conns,
-                clock_type::time_point stop, thread_result& result) {
+                clock_type::time_point stop, thread_result& result,
+                const data_set& data, std::atomic<long long>& next_batch) {
   body_maker maker{o, index};
   bool is_get = o.mode == "get";
+  bool is_load = o.mode.size() > 5
+                 && o.mode.compare(o.mode.size() - 5, 5, "-load") == 0;
   std::string host = "Host: 127.0.0.1:" + std::to_string(o.port) + "\r\n";
+  std::string load_body;
   auto make_request = [&](connection& c) {
     c.out.clear();
     c.sent = 0;
     if (is_get) {
       c.out = "GET " + o.path + " HTTP/1.1\r\n" + host + "\r\n";
     } else {
-      const auto& body = maker.next();
+      if (is_load) {
+        auto k = next_batch++;
+        if (k >= data.batches()) {
+          c.idle = true;
+          return;
+        }
+        data.make(k, load_body, c.points);
+      } else {
+        c.points = static_cast<long>(maker.points());
+      }
+      const auto& body = is_load ? load_body : maker.next();
       c.out = "POST " + o.path + " HTTP/1.1\r\n" + host
               + "Content-Type: "
               + (o.mode.rfind("json", 0) == 0 ? "application/json"
@@ -217,7 +330,13 @@ void run_thread(const options& o, int index, int conns,
   }
   std::vector<epoll_event> events(conns);
   char buf[65536];
-  while (clock_type::now() < stop) {
+  auto busy = [&] {
+    for (auto& c : cs)
+      if (!c.idle)
+        return true;
+    return false;
+  };
+  while (is_load ? busy() : clock_type::now() < stop) {
     int n = ::epoll_wait(ep, events.data(), conns, 100);
     for (int i = 0; i < n; ++i) {
       auto& c = *static_cast<connection*>(events[i].data.ptr);
@@ -249,7 +368,7 @@ void run_thread(const options& o, int index, int conns,
           if (status >= 300) {
             ++result.errors;
           } else if (!is_get) {
-            result.points += static_cast<long>(maker.points());
+            result.points += c.points;
           }
           make_request(c);
           push(c);
@@ -285,12 +404,16 @@ int main(int argc, char** argv) {
     else if (k == "--threads") o.threads = std::atoi(v.c_str());
     else if (k == "--seconds") o.seconds = std::atof(v.c_str());
     else if (k == "--batch") o.batch = std::atoi(v.c_str());
+    else if (k == "--days") o.days = std::atof(v.c_str());
+    else if (k == "--sensors") o.sensors = std::atoi(v.c_str());
     else {
       std::fprintf(stderr, "loadgen: unknown option %s\n", k.c_str());
       return 2;
     }
   }
   int threads = std::max(1, std::min(o.threads, o.connections));
+  data_set data{o};
+  std::atomic<long long> next_batch{0};
   std::vector<thread_result> results(threads);
   std::vector<std::thread> pool;
   auto start = clock_type::now();
@@ -299,7 +422,8 @@ int main(int argc, char** argv) {
   for (int t = 0; t < threads; ++t) {
     int conns = o.connections / threads + (t < o.connections % threads);
     pool.emplace_back(run_thread, std::cref(o), t, conns, stop,
-                      std::ref(results[t]));
+                      std::ref(results[t]), std::cref(data),
+                      std::ref(next_batch));
   }
   for (auto& th : pool)
     th.join();
