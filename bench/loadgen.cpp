@@ -8,6 +8,10 @@
 //           [--path /measurements] [--connections 64] [--threads 2]
 //           [--seconds 10] [--batch 1000] [--prefix bench]
 //
+//   --refuse-every N (json modes): every Nth request carries an
+//     out-of-range temperature and must be refused with 422; any other
+//     answer, or a closed connection, counts as an error.
+//
 //   loadgen --port P --mode json-load|line-load --days 7 [--sensors 3]
 //           [--batch 5000] [--connections 4] [--path ...]
 //     posts --days of 2 Hz readings of sensors s1..sN ending now, in time
@@ -47,6 +51,7 @@ struct options {
   int batch = 1000;
   double days = 7;
   int sensors = 3;
+  int refuse_every = 0;
 };
 
 // ISO minute text "YYYY-MM-DDTHH:MM" for a minute since the epoch.
@@ -78,7 +83,11 @@ public:
     }
   }
 
+  /// True when the body from the last next() must be refused.
+  bool refused() const { return refused_; }
+
   const std::string& next() {
+    refused_ = o_.refuse_every > 0 && (counter_ + 1) % o_.refuse_every == 0;
     long minutes = 7 * 24 * 60;
     long sensor = counter_ / minutes;
     long minute = first_minute_ + counter_ % minutes;
@@ -101,7 +110,9 @@ public:
           "%s{\"sensor_id\":\"%s\",\"timestamp\":\"%s:%02ld.%06ldZ\","
           "\"temperature\":%.1f,\"conductivity\":%d}",
           i > 0 ? "," : "", id, mtext.c_str(), us / 1'000'000,
-          us % 1'000'000, temps_[i], conds_[i]);
+          us % 1'000'000,
+          refused_ && i + 1 == offsets_us_.size() ? 1000.0 : temps_[i],
+          conds_[i]);
         body_.append(buf, n);
       } else {
         long long t = static_cast<long long>(minute) * 60'000'000LL + us;
@@ -128,6 +139,7 @@ private:
   std::vector<double> temps_;
   std::vector<int> conds_;
   std::string body_;
+  bool refused_ = false;
 };
 
 // The bulk data set: --days of readings at 2 Hz for sensors s1..sN, with
@@ -206,7 +218,8 @@ struct connection {
   std::string in;
   clock_type::time_point started;
   long points = 0;
-  bool idle = false; // bulk load: nothing left to send
+  bool idle = false;    // bulk load: nothing left to send
+  int expect = 0;       // the status this request must get, 0: any 2xx
 };
 
 struct thread_result {
@@ -269,7 +282,7 @@ std::size_t complete_response(const std::string& in, int& status) {
 // level-triggered EPOLLOUT would make the loop spin.
 void watch(int ep, connection& c, int op) {
   epoll_event ev{};
-  ev.events = EPOLLIN | (c.sent < c.out.size() ? EPOLLOUT : 0);
+  ev.events = EPOLLIN | (c.sent < c.out.size() ? EPOLLOUT : 0u);
   ev.data.ptr = &c;
   ::epoll_ctl(ep, op, c.fd, &ev);
 }
@@ -311,6 +324,7 @@ void run_thread(const options& o, int index, int conns,
         c.points = static_cast<long>(maker.points());
       }
       const auto& body = is_load ? load_body : maker.next();
+      c.expect = !is_load && maker.refused() ? 422 : 0;
       c.out = "POST " + o.path + " HTTP/1.1\r\n" + host
               + "Content-Type: "
               + (o.mode.rfind("json", 0) == 0 ? "application/json"
@@ -365,9 +379,9 @@ void run_thread(const options& o, int index, int conns,
                       .count();
           result.latencies_us.push_back(us);
           ++result.requests;
-          if (status >= 300) {
+          if (c.expect != 0 ? status != c.expect : status >= 300) {
             ++result.errors;
-          } else if (!is_get) {
+          } else if (!is_get && c.expect == 0) {
             result.points += c.points;
           }
           make_request(c);
@@ -406,6 +420,7 @@ int main(int argc, char** argv) {
     else if (k == "--batch") o.batch = std::atoi(v.c_str());
     else if (k == "--days") o.days = std::atof(v.c_str());
     else if (k == "--sensors") o.sensors = std::atoi(v.c_str());
+    else if (k == "--refuse-every") o.refuse_every = std::atoi(v.c_str());
     else {
       std::fprintf(stderr, "loadgen: unknown option %s\n", k.c_str());
       return 2;

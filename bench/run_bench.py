@@ -329,7 +329,7 @@ def print_table(results, names):
             if n == "aquad":
                 continue
             p = results.get(n, {}).get(key)
-            ratios.append("%.2f" % (a / p) if a and p else "n/a")
+            ratios.append("%.3g" % (a / p) if a and p else "n/a")
         met = "n/a" if a is None else (
             "yes" if (a >= target if op == ">=" else a <= target) else "NO")
         lines.append("| " + " | ".join(

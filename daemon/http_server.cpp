@@ -105,8 +105,15 @@ struct http_server::impl {
   restinio::request_handling_status_t
   handle(const restinio::request_handle_t& req) {
     edge->inflight.enter();
-    auto respond = [edge = edge, req](http_response resp) {
-      send(edge, req, std::move(resp));
+    // Every answer is handed to the I/O loop, never written from inside
+    // this handler: RESTinio 0.6 starts reading the connection's next
+    // request twice when a response completes within the handler, and the
+    // second start can reset the parser over a request already arriving
+    // (docs/architecture.md, "One I/O thread").
+    auto respond = [edge = edge, req, io = &io](http_response resp) {
+      asio::post(*io, [edge, req, resp = std::move(resp)]() mutable {
+        send(edge, req, std::move(resp));
+      });
     };
     if (edge->draining.load()) {
       problem p{errc::shutting_down, "aquad is shutting down", {},

@@ -87,8 +87,10 @@ class Client:
 class Daemon:
     """The aquad binary on a free port with a scratch data directory."""
 
-    def __init__(self, binary, extra_config="", data_dir=None):
+    def __init__(self, binary, extra_config="", data_dir=None,
+                 storage_options=""):
         self.binary = binary
+        self.storage_options = storage_options
         self.tmp = tempfile.TemporaryDirectory(prefix="aquad-it-")
         self.data_dir = data_dir or os.path.join(self.tmp.name, "data")
         self.port = free_port()
@@ -99,7 +101,9 @@ class Daemon:
     def write_config(self, extra):
         with open(self.config_path, "w") as f:
             f.write("listen: {address: 127.0.0.1, port: %d}\n" % self.port)
-            f.write("storage: {path: %s}\n" % self.data_dir)
+            f.write("storage: {path: %s%s}\n" % (
+                self.data_dir, ", " + self.storage_options
+                if self.storage_options else ""))
             f.write(extra)
 
     def start(self, timeout=20):
