@@ -11,7 +11,7 @@
 #include <set>
 
 #include "actors/verifier.hpp"
-#include "support/oracle.hpp"
+#include "support/check_stats.hpp"
 #include "support/store_harness.hpp"
 
 using namespace aquad;
@@ -50,20 +50,6 @@ struct oracle_store {
   }
 };
 
-void check_bucket(const bucket_stats& got, const test::expected_stats& want) {
-  REQUIRE(got.count == want.count);
-  if (want.count == 0)
-    return;
-  CHECK(got.temperature.min == want.temperature.min);
-  CHECK(got.temperature.max == want.temperature.max);
-  CHECK(test::close(got.temperature.mean(got.count), want.temperature.mean));
-  CHECK(got.conductivity.max == want.conductivity.max);
-  CHECK(test::close(got.conductivity.mean(got.count),
-                    want.conductivity.mean));
-  if (want.count > 1)
-    CHECK(test::close(*sample_stddev(got.conductivity, got.count),
-                      *want.conductivity.stddev, 1e-8));
-}
 
 // Every stored bucket of both tiers, and no bucket missing, against the
 // oracle's points and watermark.
@@ -96,7 +82,7 @@ void check_tiers(test::store_harness& h, const oracle_store& o) {
           INFO("sensor " << s << " tier " << int(t) << " bucket "
                          << format_timestamp(start));
           CHECK(expected.count({int(t), start}) == 1);
-          check_bucket(b, test::stats_of(pts, start, start + tier_width(t)));
+          test::check_bucket(b, test::stats_of(pts, start, start + tier_width(t)));
           ++seen;
           return true;
         });
@@ -129,9 +115,9 @@ void check_random_ranges(test::store_harness& h, const oracle_store& o,
     INFO("range " << format_timestamp(req.from) << " "
                   << format_timestamp(req.to) << " " << req.sensor_id);
     auto pts = o.series(req.sensor_id);
-    check_bucket(r->summary, test::stats_of(pts, req.from, req.to));
+    test::check_bucket(r->summary, test::stats_of(pts, req.from, req.to));
     for (const auto& bk : r->buckets)
-      check_bucket(bk.stats, test::stats_of(pts, bk.start, bk.end));
+      test::check_bucket(bk.stats, test::stats_of(pts, bk.start, bk.end));
   }
 }
 

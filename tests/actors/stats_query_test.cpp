@@ -3,7 +3,7 @@
 
 #include <random>
 
-#include "support/oracle.hpp"
+#include "support/check_stats.hpp"
 #include "support/store_harness.hpp"
 
 using namespace aquad;
@@ -26,30 +26,15 @@ stats_request ask(micros from, micros to, micros width = 0) {
   return r;
 }
 
-void check_bucket(const bucket_stats& got, const test::expected_stats& want) {
-  REQUIRE(got.count == want.count);
-  if (want.count == 0)
-    return;
-  CHECK(got.temperature.min == want.temperature.min);
-  CHECK(got.temperature.max == want.temperature.max);
-  CHECK(test::close(got.temperature.mean(got.count), want.temperature.mean));
-  CHECK(got.conductivity.min == want.conductivity.min);
-  CHECK(got.conductivity.max == want.conductivity.max);
-  CHECK(test::close(got.conductivity.mean(got.count), want.conductivity.mean));
-  auto sd = sample_stddev(got.temperature, got.count);
-  CHECK(sd.has_value() == want.temperature.stddev.has_value());
-  if (sd && want.temperature.stddev)
-    CHECK(test::close(*sd, *want.temperature.stddev, 1e-7));
-}
 
 // Every bucket and the summary against the oracle.
 void check_result(const stats_result& r, const std::vector<raw_point>& pts) {
   for (const auto& b : r.buckets) {
     INFO("bucket " << format_timestamp(b.start) << " .. "
                    << format_timestamp(b.end));
-    check_bucket(b.stats, test::stats_of(pts, b.start, b.end));
+    test::check_bucket(b.stats, test::stats_of(pts, b.start, b.end));
   }
-  check_bucket(r.summary, test::stats_of(pts, r.from, r.to));
+  test::check_bucket(r.summary, test::stats_of(pts, r.from, r.to));
   // Buckets are ordered, disjoint and inside the range.
   for (std::size_t i = 0; i < r.buckets.size(); ++i) {
     CHECK(r.buckets[i].start >= r.from);
