@@ -11,6 +11,23 @@ namespace aquad {
 namespace {
 
 std::atomic<int> current_level{static_cast<int>(log_level::info)};
+std::atomic<bool> json_lines{false};
+
+void append_escaped(std::string& out, std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+}
 
 constexpr const char* level_names[] = {"error", "warning", "info", "debug",
                                        "trace"};
@@ -19,6 +36,10 @@ constexpr const char* level_names[] = {"error", "warning", "info", "debug",
 
 void set_log_level(log_level level) {
   current_level.store(static_cast<int>(level), std::memory_order_relaxed);
+}
+
+void set_log_json(bool json) {
+  json_lines.store(json, std::memory_order_relaxed);
 }
 
 bool parse_log_level(std::string_view text, log_level& out) {
@@ -39,13 +60,23 @@ bool log_enabled(log_level level) {
 void write_log(log_level level, std::string_view component,
                std::string_view text) {
   std::string line;
-  line.reserve(text.size() + component.size() + 16);
-  line += level_names[static_cast<int>(level)];
-  line += ' ';
-  line += component;
-  line += ": ";
-  line += text;
-  line += '\n';
+  line.reserve(text.size() + component.size() + 48);
+  if (json_lines.load(std::memory_order_relaxed)) {
+    line += "{\"level\":\"";
+    line += level_names[static_cast<int>(level)];
+    line += "\",\"component\":\"";
+    append_escaped(line, component);
+    line += "\",\"message\":\"";
+    append_escaped(line, text);
+    line += "\"}\n";
+  } else {
+    line += level_names[static_cast<int>(level)];
+    line += ' ';
+    line += component;
+    line += ": ";
+    line += text;
+    line += '\n';
+  }
   // One write(2) per line keeps concurrent lines whole.
   auto rc = ::write(STDERR_FILENO, line.data(), line.size());
   (void) rc;

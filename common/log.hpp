@@ -12,14 +12,18 @@ enum class log_level { error = 0, warning, info, debug, trace };
 /// Sets the most verbose level written. Thread-safe.
 void set_log_level(log_level level);
 
+/// Writes each line as one JSON object instead of text. Set at start-up.
+void set_log_json(bool json);
+
 /// Parses `error`, `warning`, `info`, `debug` or `trace`.
 bool parse_log_level(std::string_view text, log_level& out);
 
 /// True when lines of `level` are written. Cheap; call before building one.
 bool log_enabled(log_level level);
 
-/// Writes one line to stderr: `<level> <component>: <text>`. Thread-safe;
-/// lines of concurrent writers never interleave.
+/// Writes one line to stderr: `<level> <component>: <text>`, or
+/// `{"level":…,"component":…,"message":…}`. Thread-safe; lines of
+/// concurrent writers never interleave.
 void write_log(log_level level, std::string_view component,
                std::string_view text);
 

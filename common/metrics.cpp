@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 
 namespace aquad {
 
@@ -28,6 +30,20 @@ void sample(std::string& out, std::string_view name, std::string_view labels,
   out.append(" ").append(number(value)).append("\n");
 }
 
+// Resident and anonymous resident bytes, from /proc/self/status.
+std::pair<std::uint64_t, std::uint64_t> process_memory() {
+  std::ifstream in{"/proc/self/status"};
+  std::string line;
+  std::uint64_t rss = 0, anon = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0)
+      rss = std::strtoull(line.c_str() + 6, nullptr, 10) * 1024;
+    else if (line.rfind("RssAnon:", 0) == 0)
+      anon = std::strtoull(line.c_str() + 8, nullptr, 10) * 1024;
+  }
+  return {rss, anon};
+}
+
 std::vector<double> latency_bounds() {
   return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
           0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
@@ -48,18 +64,21 @@ void histogram::observe(double value) {
                          std::memory_order_relaxed);
 }
 
-void histogram::render(std::string& out, std::string_view name) const {
+void histogram::render(std::string& out, std::string_view name,
+                       const std::string& labels) const {
   std::uint64_t cumulative = 0;
   std::string bucket = std::string{name} + "_bucket";
+  std::string prefix = labels.empty() ? "" : labels + ",";
   for (std::size_t i = 0; i <= bounds_.size(); ++i) {
     cumulative += counts_[i].load(std::memory_order_relaxed);
     auto le = i < bounds_.size() ? number(bounds_[i]) : std::string{"+Inf"};
-    sample(out, bucket, "le=\"" + le + "\"", static_cast<double>(cumulative));
+    sample(out, bucket, prefix + "le=\"" + le + "\"",
+           static_cast<double>(cumulative));
   }
-  sample(out, std::string{name} + "_sum", "",
+  sample(out, std::string{name} + "_sum", labels,
          static_cast<double>(sum_nanos_.load(std::memory_order_relaxed))
            / 1e9);
-  sample(out, std::string{name} + "_count", "",
+  sample(out, std::string{name} + "_count", labels,
          static_cast<double>(cumulative));
 }
 
@@ -71,9 +90,15 @@ metrics::metrics()
     query_latency(latency_bounds()) {}
 
 void metrics::count_request(std::string_view route, std::string_view method,
-                            int status) {
+                            int status, double seconds) {
   std::lock_guard<std::mutex> guard{lock_};
-  ++requests_[{std::string{route}, std::string{method}, status}];
+  std::tuple<std::string, std::string, int> key{std::string{route},
+                                                std::string{method}, status};
+  ++requests_[key];
+  auto& h = durations_[key];
+  if (!h)
+    h = std::make_unique<histogram>(latency_bounds());
+  h->observe(seconds);
 }
 
 void metrics::count_reject(std::string_view route, std::string_view reason) {
@@ -93,6 +118,15 @@ std::string metrics::render(const store_gauges& store) const {
              "route=\"" + route + "\",method=\"" + method + "\",status=\""
                + std::to_string(status) + "\"",
              static_cast<double>(n));
+    }
+    header(out, "aquad_request_duration_seconds",
+           "Time from arrival to answer, by route, method and status.",
+           "histogram");
+    for (const auto& [key, h] : durations_) {
+      const auto& [route, method, status] = key;
+      h->render(out, "aquad_request_duration_seconds",
+                "route=\"" + route + "\",method=\"" + method
+                  + "\",status=\"" + std::to_string(status) + "\"");
     }
     header(out, "aquad_rejects_total", "Requests refused, by reason.",
            "counter");
@@ -139,6 +173,9 @@ std::string metrics::render(const store_gauges& store) const {
          static_cast<double>(store.minute_buckets));
   sample(out, "aquad_buckets", "tier=\"5m\"",
          static_cast<double>(store.five_minute_buckets));
+  gauge("aquad_rollup_lag_seconds",
+        "How far the tier move is behind what is due; 0 when caught up.",
+        store.rollup_lag_seconds);
   gauge("aquad_minute_tier_oldest_age_seconds",
         "Age of the oldest 1-minute bucket's start; 0 when none.",
         store.minute_tier_oldest_age_seconds);
@@ -146,6 +183,12 @@ std::string metrics::render(const store_gauges& store) const {
         static_cast<double>(store.backend_size_bytes));
   gauge("aquad_sensors", "Sensors registered.",
         static_cast<double>(store.sensors));
+  auto mem = process_memory();
+  gauge("process_resident_memory_bytes", "Resident memory of aquad.",
+        static_cast<double>(mem.first));
+  gauge("aquad_anonymous_memory_bytes",
+        "Anonymous resident memory (heap and stacks, not the mapped store).",
+        static_cast<double>(mem.second));
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -21,8 +22,10 @@ public:
 
   void observe(double value);
 
-  /// Appends the `_bucket`, `_sum` and `_count` series of `name`.
-  void render(std::string& out, std::string_view name) const;
+  /// Appends the `_bucket`, `_sum` and `_count` series of `name`, with
+  /// `labels` (`a="x",b="y"`) on each.
+  void render(std::string& out, std::string_view name,
+              const std::string& labels = {}) const;
 
 private:
   std::vector<double> bounds_;
@@ -32,6 +35,7 @@ private:
 
 /// Gauges read from the store at scrape time.
 struct store_gauges {
+  double rollup_lag_seconds = 0;
   std::uint64_t minute_buckets = 0;
   std::uint64_t five_minute_buckets = 0;
   double minute_tier_oldest_age_seconds = 0;
@@ -45,8 +49,9 @@ class metrics {
 public:
   metrics();
 
+  /// Counts an answer and its duration by route, method and status.
   void count_request(std::string_view route, std::string_view method,
-                     int status);
+                     int status, double seconds);
   void count_reject(std::string_view route, std::string_view reason);
 
   histogram ingest_latency; ///< POST received to answer, seconds
@@ -69,6 +74,9 @@ private:
   mutable std::mutex lock_;
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t>
     requests_;
+  std::map<std::tuple<std::string, std::string, int>,
+           std::unique_ptr<histogram>>
+    durations_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> rejects_;
 };
 

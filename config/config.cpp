@@ -236,13 +236,43 @@ const std::vector<key_rule>& rules() {
             [](C& c, const std::string& v) {
               parse_log_level(v, c.log.level);
             })},
+    {"log", "format", one_of({"text", "json"}, [](C& c, const std::string& v) {
+       c.log.json = v == "json";
+     })},
+    {"log", "access", one_of({"true", "false"},
+                             [](C& c, const std::string& v) {
+                               c.log.access = v == "true";
+                             })},
   };
   return table;
 }
 
-int line_of(const YAML::Node& node) {
+// An issue placed at `node`'s line and column.
+config_issue at(const YAML::Node& node, std::string key, std::string reason) {
   auto mark = node.Mark();
-  return mark.line < 0 ? 0 : mark.line + 1;
+  config_issue issue;
+  issue.line = mark.line < 0 ? 0 : mark.line + 1;
+  issue.column = mark.column < 0 ? 0 : mark.column + 1;
+  issue.key = std::move(key);
+  issue.reason = std::move(reason);
+  return issue;
+}
+
+// "address, port" for a section, to say what is allowed.
+std::string keys_of(const std::string& section) {
+  std::string out;
+  for (const auto& r : rules())
+    if (section == r.section)
+      out += (out.empty() ? "" : ", ") + std::string{r.key};
+  return out;
+}
+
+std::string sections() {
+  std::string out;
+  for (const auto& r : rules())
+    if (out.find(r.section) == std::string::npos)
+      out += (out.empty() ? "" : ", ") + std::string{r.section};
+  return out;
 }
 
 bool known_section(const std::string& name) {
@@ -257,7 +287,7 @@ void read_section(const std::string& name, const YAML::Node& body,
   if (body.IsNull())
     return;
   if (!body.IsMap()) {
-    out.issues.push_back({line_of(key_node), name, "must be a mapping"});
+    out.issues.push_back(at(key_node, name, "must be a mapping"));
     return;
   }
   std::vector<std::string> seen;
@@ -265,8 +295,7 @@ void read_section(const std::string& name, const YAML::Node& body,
     auto key = entry.first.as<std::string>();
     auto dotted = name + "." + key;
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
-      out.issues.push_back({line_of(entry.first), dotted,
-                            "given more than once"});
+      out.issues.push_back(at(entry.first, dotted, "given more than once"));
       continue;
     }
     seen.push_back(key);
@@ -275,12 +304,14 @@ void read_section(const std::string& name, const YAML::Node& body,
       if (name == r.section && key == r.key)
         rule = &r;
     if (rule == nullptr) {
-      out.issues.push_back({line_of(entry.first), dotted, "unknown key"});
+      out.issues.push_back(at(entry.first, dotted,
+                              "unknown key; " + name + " takes "
+                                + keys_of(name)));
       continue;
     }
     auto reason = rule->read(entry.second, out.cfg);
     if (!reason.empty())
-      out.issues.push_back({line_of(entry.second), dotted, reason});
+      out.issues.push_back(at(entry.second, dotted, reason));
   }
 }
 
@@ -328,8 +359,11 @@ config_load load_config_text(std::string_view yaml) {
   try {
     read_root(YAML::Load(std::string{yaml}), out);
   } catch (const YAML::Exception& e) {
-    out.issues.push_back(
-      {e.mark.line < 0 ? 0 : e.mark.line + 1, "", "invalid YAML: " + e.msg});
+    config_issue issue;
+    issue.line = e.mark.line < 0 ? 0 : e.mark.line + 1;
+    issue.column = e.mark.column < 0 ? 0 : e.mark.column + 1;
+    issue.reason = "invalid YAML: " + e.msg;
+    out.issues.push_back(issue);
   }
   return out;
 }
@@ -340,20 +374,22 @@ void read_root(const YAML::Node& root, config_load& out) {
   if (root.IsNull())
     return;
   if (!root.IsMap()) {
-    out.issues.push_back({line_of(root), "", "must be a mapping of sections"});
+    out.issues.push_back(at(root, "", "must be a mapping of sections"));
     return;
   }
   std::vector<std::string> seen;
   for (const auto& entry : root) {
     auto name = entry.first.as<std::string>();
     if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
-      out.issues.push_back({line_of(entry.first), name,
-                            "section given more than once"});
+      out.issues.push_back(at(entry.first, name,
+                              "section given more than once"));
       continue;
     }
     seen.push_back(name);
     if (!known_section(name)) {
-      out.issues.push_back({line_of(entry.first), name, "unknown section"});
+      out.issues.push_back(at(entry.first, name,
+                              "unknown section; sections are "
+                                + sections()));
       continue;
     }
     read_section(name, entry.second, entry.first, out);
@@ -366,7 +402,7 @@ config_load load_config_file(const std::string& path) {
   std::ifstream in{path};
   if (!in) {
     config_load out;
-    out.issues.push_back({0, "", "cannot read the file"});
+    out.issues.push_back({0, "", "cannot read the file", 0});
     return out;
   }
   std::stringstream text;
@@ -382,7 +418,68 @@ std::string format_issue(const std::string& file, const config_issue& issue) {
   if (!issue.key.empty())
     out += issue.key + ": ";
   out += issue.reason;
+  if (issue.column > 0)
+    out += " (column " + std::to_string(issue.column) + ")";
   return out;
+}
+
+std::vector<std::string> config_keys() {
+  std::vector<std::string> out;
+  for (const auto& r : rules())
+    out.push_back(std::string{r.section} + "." + r.key);
+  return out;
+}
+
+namespace {
+
+std::string yaml_number(double v) {
+  std::ostringstream os;
+  os.precision(17);
+  os << v;
+  return os.str();
+}
+
+std::string size_text(std::uint64_t v) {
+  if (v != 0 && v % (1ULL << 30) == 0)
+    return std::to_string(v >> 30) + "GiB";
+  if (v != 0 && v % (1ULL << 20) == 0)
+    return std::to_string(v >> 20) + "MiB";
+  if (v != 0 && v % (1ULL << 10) == 0)
+    return std::to_string(v >> 10) + "KiB";
+  return std::to_string(v);
+}
+
+} // namespace
+
+std::string render_config(const config& c) {
+  static constexpr const char* levels[] = {"error", "warning", "info",
+                                           "debug", "trace"};
+  std::ostringstream os;
+  os << "listen:\n  address: " << c.listen.address
+     << "\n  port: " << c.listen.port << "\n";
+  os << "storage:\n  backend: " << c.storage.backend
+     << "\n  path: " << YAML::Node(c.storage.path)
+     << "\n  sync: " << (c.storage.sync == sync_mode::full ? "full" : "none")
+     << "\n  map_size: " << size_text(c.storage.map_size) << "\n";
+  os << "rollup:\n  minute_tier: " << format_duration(c.rollup.minute_tier)
+     << "\n  interval: " << format_duration(c.rollup.interval) << "\n";
+  os << "ingest:\n  max_clock_skew: "
+     << format_duration(c.ingest.max_clock_skew)
+     << "\n  max_body: " << size_text(c.ingest.max_body)
+     << "\n  max_batch: " << c.ingest.max_batch << "\n  sensors: [";
+  for (std::size_t i = 0; i < c.ingest.sensors.size(); ++i)
+    os << (i ? ", " : "") << c.ingest.sensors[i];
+  os << "]\n  temperature_range: [" << yaml_number(c.ingest.temperature_min)
+     << ", " << yaml_number(c.ingest.temperature_max) << "]"
+     << "\n  conductivity_range: ["
+     << yaml_number(c.ingest.conductivity_min) << ", "
+     << yaml_number(c.ingest.conductivity_max) << "]\n";
+  os << "query:\n  max_points: " << c.query.max_points
+     << "\n  max_buckets: " << c.query.max_buckets << "\n";
+  os << "log:\n  level: " << levels[static_cast<int>(c.log.level)]
+     << "\n  format: " << (c.log.json ? "json" : "text")
+     << "\n  access: " << (c.log.access ? "true" : "false") << "\n";
+  return os.str();
 }
 
 } // namespace aquad

@@ -53,6 +53,8 @@ struct config {
 
   struct log_section {
     log_level level = log_level::info;
+    bool json = false;   ///< `format: json`: one JSON object per line
+    bool access = false; ///< one line per request at info level
   } log;
 };
 
@@ -62,6 +64,7 @@ struct config_issue {
   int line = 0;
   std::string key;
   std::string reason;
+  int column = 0; ///< 1-based, 0 when unknown
 };
 
 /// A configuration read from YAML, with every problem found (not just the
@@ -77,8 +80,16 @@ config_load load_config_text(std::string_view yaml);
 /// Reads and parses a file; an unreadable file is one issue.
 config_load load_config_file(const std::string& path);
 
-/// `FILE:LINE: key: reason`, or `FILE: key: reason` without a line.
+/// `FILE:LINE: key: reason (column C)`, or `FILE: key: reason` without a
+/// place.
 std::string format_issue(const std::string& file, const config_issue& issue);
+
+/// Every `section.key` the loader knows, in the order of the file.
+std::vector<std::string> config_keys();
+
+/// The configuration as YAML, every key with its value (defaults included),
+/// in a form `load_config_text` reads back to the same configuration.
+std::string render_config(const config& cfg);
 
 /// True when `id` is 1-64 characters of A-Z a-z 0-9 _ . : -
 bool valid_sensor_id(std::string_view id);

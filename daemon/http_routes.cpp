@@ -4,6 +4,7 @@
 #include <caf/send.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/rollup.hpp"
 #include "common/log.hpp"
 #include "daemon/http_json.hpp"
 #include "daemon/http_parse.hpp"
@@ -99,14 +100,25 @@ double seconds_since(clock::time_point t) {
 // Wraps `respond` so that every answer is counted under its route and
 // timed, and every problem is counted as a reject with its code.
 respond_fn counted(const http_context& ctx, const route& r,
-                   std::string method, respond_fn respond) {
+                   const http_request_view& req, respond_fn respond) {
   auto started = clock::now();
-  return [stats = ctx.stats, name = r.name, method = std::move(method),
+  std::string path;
+  if (ctx.cfg->log.access)
+    path = std::string{req.path}
+           + (req.query.empty() ? "" : "?" + std::string{req.query});
+  return [stats = ctx.stats, name = r.name, method = std::string{req.method},
           started, post = r.kind == route_kind::measurements,
+          access = ctx.cfg->log.access, path = std::move(path),
           respond = std::move(respond)](http_response resp) {
-    stats->count_request(name, method, resp.status);
-    (post ? stats->ingest_latency : stats->query_latency)
-      .observe(seconds_since(started));
+    auto seconds = seconds_since(started);
+    stats->count_request(name, method, resp.status, seconds);
+    (post ? stats->ingest_latency : stats->query_latency).observe(seconds);
+    if (access)
+      AQUAD_INFO("http", "access method=" << method << " path=" << path
+                                          << " route=" << name
+                                          << " status=" << resp.status
+                                          << " bytes=" << resp.body.size()
+                                          << " ms=" << seconds * 1000);
     respond(std::move(resp));
   };
 }
@@ -129,8 +141,13 @@ std::string health_body(const store_status& st, const char* backend) {
   return out;
 }
 
-store_gauges gauges_of(const store_status& st, micros now) {
+store_gauges gauges_of(const store_status& st, micros now,
+                       micros minute_tier) {
   store_gauges g;
+  auto due = rollup_target(now, minute_tier);
+  g.rollup_lag_seconds =
+    static_cast<double>(std::max<micros>(due - st.watermark, 0))
+    / usec_per_sec;
   g.minute_buckets = st.minute_buckets;
   g.five_minute_buckets = st.five_minute_buckets;
   g.backend_size_bytes = st.size_bytes;
@@ -148,7 +165,7 @@ http_router::http_router(http_context ctx) : ctx_(std::move(ctx)) {}
 
 void http_router::handle(const http_request_view& req, respond_fn respond) {
   auto r = match(req.path);
-  respond = counted(ctx_, r, std::string{req.method}, std::move(respond));
+  respond = counted(ctx_, r, req, std::move(respond));
   if (r.kind == route_kind::none) {
     fail(ctx_, r, respond,
          {errc::not_found,
@@ -290,7 +307,8 @@ void http_router::get_query(const route& r, const http_request_view& req,
         http_response resp;
         resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
         resp.body = ctx.stats->render(
-          gauges_of(std::get<store_status>(answer), ctx.now()));
+          gauges_of(std::get<store_status>(answer), ctx.now(),
+                    ctx.cfg->rollup.minute_tier));
         return respond(std::move(resp));
       }
     }

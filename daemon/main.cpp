@@ -37,6 +37,7 @@ constexpr int exit_store = 3;
 void usage(std::ostream& out) {
   out << "usage: aquad [--config FILE]\n"
          "       aquad --check-config FILE\n"
+         "       aquad --print-config [--config FILE]\n"
          "       aquad verify [--config FILE] [--repair]\n"
          "       aquad --version\n";
 }
@@ -58,10 +59,16 @@ int serve(const aquad::config& loaded, const std::string& path) {
   using namespace aquad;
   auto cfg = std::make_shared<const config>(loaded);
   set_log_level(cfg->log.level);
+  set_log_json(cfg->log.json);
   AQUAD_INFO("config", "version=" AQUAD_VERSION " file="
                          << (path.empty() ? "(defaults)" : path)
+                         << " listen=" << cfg->listen.address << ":"
+                         << cfg->listen.port
                          << " backend=" << cfg->storage.backend
-                         << " path=" << cfg->storage.path);
+                         << " path=" << cfg->storage.path
+                         << " sync="
+                         << (cfg->storage.sync == sync_mode::full ? "full"
+                                                                  : "none"));
 
   // Signals are taken by sigwait below; block them before any thread
   // starts so that no other thread receives them.
@@ -157,6 +164,7 @@ int main(int argc, char** argv) {
   std::string check_path;
   bool verifying = false;
   bool repair = false;
+  bool print = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (i == 1 && arg == "verify") {
@@ -165,6 +173,8 @@ int main(int argc, char** argv) {
       repair = true;
     } else if ((arg == "--config" || arg == "-c") && i + 1 < argc) {
       config_path = argv[++i];
+    } else if (arg == "--print-config") {
+      print = true;
     } else if (arg == "--check-config" && i + 1 < argc) {
       check_path = argv[++i];
     } else if (arg == "--version") {
@@ -188,6 +198,10 @@ int main(int argc, char** argv) {
   auto cfg = load(config_path);
   if (!cfg)
     return exit_usage;
+  if (print) {
+    std::cout << aquad::render_config(*cfg);
+    return 0;
+  }
   if (verifying)
     return verify(*cfg, repair);
   return serve(*cfg, config_path);

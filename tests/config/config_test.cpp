@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <set>
+
 #include "config/config.hpp"
 
 using namespace aquad;
@@ -139,6 +142,59 @@ TEST_CASE("sensor ids allow 1-64 characters of a safe set") {
   CHECK_FALSE(valid_sensor_id("has space"));
   CHECK_FALSE(valid_sensor_id("slash/no"));
   CHECK_FALSE(valid_sensor_id("caf\xc3\xa9"));
+}
+
+}
+
+TEST_SUITE("config") {
+
+TEST_CASE("issues carry the column and say what is allowed") {
+  auto l = load_config_text("listen:\n  prot: 1\nstorrage: {}\n");
+  REQUIRE(l.issues.size() == 2);
+  CHECK(l.issues[0].column == 3);
+  auto text = format_issue("f.yaml", l.issues[0]);
+  CHECK(text == "f.yaml:2: listen.prot: unknown key; listen takes address, "
+                "port (column 3)");
+  CHECK(l.issues[1].reason.find("sections are listen, storage")
+        != std::string::npos);
+}
+
+TEST_CASE("the printed configuration reads back to the same one") {
+  auto custom = load_config_text(R"(
+listen: {address: "::1", port: 8080}
+storage: {backend: memory, path: "/tmp/with space", sync: none, map_size: 3MiB}
+rollup: {minute_tier: 2h, interval: 90s}
+ingest: {max_clock_skew: 0s, max_body: 1500, sensors: [a, b.c],
+         temperature_range: [-10.5, 40], conductivity_range: [0, 1e6]}
+query: {max_points: 7, max_buckets: 70}
+log: {level: debug, format: json, access: true}
+)");
+  REQUIRE(custom.issues.empty());
+  for (const auto& cfg : {config{}, custom.cfg}) {
+    auto text = render_config(cfg);
+    auto back = load_config_text(text);
+    INFO(text);
+    REQUIRE(back.issues.empty());
+    CHECK(render_config(back.cfg) == text);
+  }
+  CHECK(custom.cfg.log.json);
+  CHECK(custom.cfg.log.access);
+  // Every key is printed.
+  auto text = render_config(config{});
+  for (const auto& key : config_keys())
+    CHECK(text.find(key.substr(key.find('.') + 1) + ":") != std::string::npos);
+}
+
+TEST_CASE("docs/configuration.md documents exactly the keys of the code") {
+  std::ifstream in{std::string{AQUAD_SOURCE_DIR} + "/docs/configuration.md"};
+  REQUIRE(in);
+  std::set<std::string> documented;
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("| `", 0) == 0)
+      documented.insert(line.substr(3, line.find('`', 3) - 3));
+  auto keys = config_keys();
+  CHECK(documented == std::set<std::string>(keys.begin(), keys.end()));
 }
 
 }
