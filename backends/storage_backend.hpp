@@ -124,6 +124,10 @@ public:
 
   /// Bytes the store occupies (on disk, or in memory for the fake).
   virtual std::uint64_t size_bytes() = 0;
+
+  /// Writes a consistent, compacted copy of the store into the empty
+  /// directory `dir` while the store stays in use.
+  virtual caf::error copy_to(const std::string& dir) = 0;
 };
 
 /// Opens the backend that `cfg.storage` names.

@@ -6,6 +6,7 @@
 #include "actors/messages.hpp"
 #include "actors/rollup.hpp"
 #include "common/log.hpp"
+#include "daemon/http_csv.hpp"
 #include "daemon/http_json.hpp"
 #include "daemon/http_parse.hpp"
 
@@ -89,6 +90,13 @@ bool is_json(std::string_view content_type) {
 http_response json_response(int status, std::string body) {
   http_response r;
   r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+http_response csv_response(std::string body) {
+  http_response r;
+  r.content_type = "text/csv; charset=utf-8";
   r.body = std::move(body);
   return r;
 }
@@ -235,8 +243,20 @@ void http_router::get_query(const route& r, const http_request_view& req,
   auto params = parse_query_string(req.query);
   if (auto* p = std::get_if<problem>(&params))
     return fail(ctx_, r, respond, *p);
-  const auto& kv = std::get<0>(params);
+  auto& kv = std::get<0>(params);
   auto now = ctx_.now();
+  // CSV for spreadsheets: format=csv, or an Accept header asking for it.
+  bool csv = req.accept.find("text/csv") != std::string_view::npos;
+  if (auto it = kv.find("format"); it != kv.end()
+      && (r.kind == route_kind::sensor_raw
+          || r.kind == route_kind::sensor_stats)) {
+    if (it->second != "csv" && it->second != "json")
+      return fail(ctx_, r, respond,
+                  {errc::invalid_query, "format must be json or csv",
+                   "format", std::nullopt});
+    csv = it->second == "csv";
+    kv.erase(it);
+  }
 
   query q;
   switch (r.kind) {
@@ -267,7 +287,7 @@ void http_router::get_query(const route& r, const http_request_view& req,
 
   auto ctx = ctx_;
   auto asked = q;
-  auto job = std::make_shared<query_job>(std::move(q), [ctx, r, asked,
+  auto job = std::make_shared<query_job>(std::move(q), [ctx, r, asked, csv,
                                                         respond = std::move(
                                                           respond)](
                                                          query_reply reply) {
@@ -288,11 +308,21 @@ void http_router::get_query(const route& r, const http_request_view& req,
         if (res.more)
           next = encode_cursor(std::get<raw_request>(asked),
                                res.points.back().time);
-        return respond(json_response(200, raw_body(res, next)));
+        if (!csv)
+          return respond(json_response(200, raw_body(res, next)));
+        auto resp = csv_response(raw_csv(res));
+        if (next)
+          resp.headers.emplace_back("Link", "</sensors/" + res.sensor_id
+                                              + "/measurements?format=csv"
+                                                "&cursor="
+                                              + *next + ">; rel=\"next\"");
+        return respond(std::move(resp));
       }
-      case route_kind::sensor_stats:
-        return respond(
-          json_response(200, stats_body(std::get<stats_result>(answer))));
+      case route_kind::sensor_stats: {
+        const auto& res = std::get<stats_result>(answer);
+        return respond(csv ? csv_response(stats_csv(res))
+                           : json_response(200, stats_body(res)));
+      }
       case route_kind::sensor:
         return respond(
           json_response(200, sensor_body(std::get<sensor_record>(answer))));

@@ -18,6 +18,7 @@ struct http_request_view {
   std::string_view path;
   std::string_view query;
   std::string_view content_type;
+  std::string_view accept;
   std::string_view body;
 };
 

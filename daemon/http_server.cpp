@@ -130,6 +130,9 @@ struct http_server::impl {
     auto content_type = h.opt_value_of(restinio::http_field::content_type);
     if (content_type)
       view.content_type = *content_type;
+    auto accept = h.opt_value_of(restinio::http_field::accept);
+    if (accept)
+      view.accept = *accept;
     view.body = req->body();
     // Nothing may escape into the server: an unexpected exception is a
     // bug, logged and answered as 500.

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <pthread.h>
 #include <string>
@@ -39,6 +40,7 @@ void usage(std::ostream& out) {
          "       aquad --check-config FILE\n"
          "       aquad --print-config [--config FILE]\n"
          "       aquad verify [--config FILE] [--repair]\n"
+         "       aquad backup [--config FILE] DEST\n"
          "       aquad --version\n";
 }
 
@@ -125,6 +127,35 @@ int serve(const aquad::config& loaded, const std::string& path) {
   return status;
 }
 
+// A consistent copy of the store, running or not; see docs/operations.md.
+int backup(const aquad::config& cfg, const std::string& dest) {
+  using namespace aquad;
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::path{dest} / "data.mdb")) {
+    std::cerr << "aquad backup: " << dest
+              << " already holds a store; choose an empty directory\n";
+    return exit_usage;
+  }
+  std::filesystem::create_directories(dest, ec);
+  if (ec) {
+    std::cerr << "aquad backup: cannot create " << dest << ": "
+              << ec.message() << "\n";
+    return exit_store;
+  }
+  auto backend = open_backend(cfg);
+  if (!backend) {
+    std::cerr << "aquad backup: " << to_problem(backend.error()).message
+              << "\n";
+    return exit_store;
+  }
+  if (auto err = (*backend)->copy_to(dest)) {
+    std::cerr << "aquad backup: " << to_problem(err).message << "\n";
+    return exit_store;
+  }
+  std::cout << "backed up " << cfg.storage.path << " to " << dest << "\n";
+  return 0;
+}
+
 // Recomputes every bucket from raw data; see docs/operations.md.
 int verify(const aquad::config& cfg, bool repair) {
   using namespace aquad;
@@ -165,10 +196,16 @@ int main(int argc, char** argv) {
   bool verifying = false;
   bool repair = false;
   bool print = false;
+  bool backing_up = false;
+  std::string backup_dest;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (i == 1 && arg == "verify") {
       verifying = true;
+    } else if (i == 1 && arg == "backup") {
+      backing_up = true;
+    } else if (backing_up && arg[0] != '-' && backup_dest.empty()) {
+      backup_dest = arg;
     } else if (verifying && arg == "--repair") {
       repair = true;
     } else if ((arg == "--config" || arg == "-c") && i + 1 < argc) {
@@ -204,5 +241,12 @@ int main(int argc, char** argv) {
   }
   if (verifying)
     return verify(*cfg, repair);
+  if (backing_up) {
+    if (backup_dest.empty()) {
+      usage(std::cerr);
+      return exit_usage;
+    }
+    return backup(*cfg, backup_dest);
+  }
   return serve(*cfg, config_path);
 }

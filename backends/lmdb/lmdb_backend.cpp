@@ -312,6 +312,16 @@ public:
     return static_cast<std::uint64_t>(info.me_last_pgno + 1) * st.ms_psize;
   }
 
+  caf::error copy_to(const std::string& dir) override {
+    // LMDB copies from one read snapshot and drops free pages on the way.
+    int rc = mdb_env_copy2(env_->handle(), dir.c_str(), MDB_CP_COMPACT);
+    if (rc != 0)
+      return make_error(errc::storage_unavailable,
+                        "cannot copy the store to " + dir + ": "
+                          + mdb_strerror(rc));
+    return {};
+  }
+
 private:
   std::shared_ptr<lmdb::env> env_;
   tables tables_;

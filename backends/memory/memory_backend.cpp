@@ -257,6 +257,11 @@ public:
            + s.sensors.size() * (sizeof(sensor_record) + node);
   }
 
+  caf::error copy_to(const std::string&) override {
+    return make_error(errc::storage_unavailable,
+                      "the memory backend has nothing on disk to copy");
+  }
+
 private:
   std::shared_ptr<shared_store> store_ = std::make_shared<shared_store>();
 };

@@ -2,6 +2,7 @@
 // The HTTP contract through the router and the actors, without a socket.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -249,6 +250,41 @@ TEST_CASE("a point exactly on a bucket edge belongs to the later bucket") {
   CHECK(before.json["summary"]["count"] == 1);
   CHECK(after.json["summary"]["temperature"]["max"] == 10.0);
   CHECK(after.json["buckets"][0]["start"] == format_timestamp(edge));
+}
+
+}
+
+TEST_SUITE("service") {
+
+TEST_CASE("raw and stats answer CSV for format=csv or Accept: text/csv") {
+  service_harness h;
+  auto t = floor_to(h.now.load() - 10 * usec_per_min, usec_per_min);
+  auto batch = nlohmann::json::array();
+  for (int i = 0; i < 5; ++i)
+    batch.push_back(reading("s1", t + i * sec, 20 + i, 1500 + i));
+  REQUIRE(h.post(batch).status == 201);
+  auto range = "from=" + format_timestamp(t)
+               + "&to=" + format_timestamp(t + usec_per_min);
+
+  auto raw = h.get("/sensors/s1/measurements?format=csv&limit=3&" + range);
+  REQUIRE(raw.status == 200);
+  CHECK(raw.text.rfind("timestamp,temperature,conductivity\r\n", 0) == 0);
+  CHECK(raw.text.find(format_timestamp(t) + ",20,1500\r\n")
+        != std::string::npos);
+  CHECK(std::count(raw.text.begin(), raw.text.end(), '\n') == 4);
+  REQUIRE(raw.headers.size() == 1);
+  CHECK(raw.headers[0].first == "Link");
+  CHECK(raw.headers[0].second.find("rel=\"next\"") != std::string::npos);
+
+  auto stats = h.request("GET", "/sensors/s1/stats?resolution=1m&" + range,
+                         {}, {}, "text/csv");
+  REQUIRE(stats.status == 200);
+  auto lines = stats.text;
+  CHECK(lines.rfind("start,end,count,temperature_min", 0) == 0);
+  CHECK(lines.find(format_timestamp(t) + "," + format_timestamp(t + usec_per_min)
+                   + ",5,20,24,22,")
+        != std::string::npos);
+  CHECK(h.get("/sensors/s1/stats?format=xml").status == 400);
 }
 
 }

@@ -66,7 +66,8 @@ public:
 
   reply request(const std::string& method, const std::string& target,
                 const std::string& body = {},
-                const std::string& content_type = "application/json") {
+                const std::string& content_type = "application/json",
+                const std::string& accept = {}) {
     auto q = target.find('?');
     http_request_view view;
     view.method = method;
@@ -74,6 +75,7 @@ public:
     view.query = q == std::string::npos ? std::string_view{}
                                         : std::string_view{target}.substr(q + 1);
     view.content_type = content_type;
+    view.accept = accept;
     view.body = body;
     auto promise = std::make_shared<std::promise<http_response>>();
     auto answered = promise->get_future();
