@@ -9,6 +9,7 @@
 #include "daemon/http_csv.hpp"
 #include "daemon/http_json.hpp"
 #include "daemon/http_parse.hpp"
+#include "daemon/openapi.hpp"
 
 namespace aquad {
 
@@ -23,6 +24,7 @@ enum class route_kind {
   sensor_stats,
   health,
   metrics,
+  openapi,
 };
 
 using clock = std::chrono::steady_clock;
@@ -53,6 +55,8 @@ http_router::route match(std::string_view path) {
     return {route_kind::health, "/health", "GET", {}};
   if (path == "/metrics")
     return {route_kind::metrics, "/metrics", "GET", {}};
+  if (path == "/openapi.yaml")
+    return {route_kind::openapi, "/openapi.yaml", "GET", {}};
   constexpr std::string_view prefix = "/sensors/";
   if (path.substr(0, prefix.size()) != prefix)
     return {};
@@ -191,10 +195,16 @@ void http_router::handle(const http_request_view& req, respond_fn respond) {
     respond(std::move(resp));
     return;
   }
-  if (r.kind == route_kind::measurements)
+  if (r.kind == route_kind::measurements) {
     post_measurements(r, req, std::move(respond));
-  else
+  } else if (r.kind == route_kind::openapi) {
+    http_response resp;
+    resp.content_type = "application/yaml";
+    resp.body = std::string{openapi_yaml()};
+    respond(std::move(resp));
+  } else {
     get_query(r, req, std::move(respond));
+  }
 }
 
 void http_router::post_measurements(const route& r,

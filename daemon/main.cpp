@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <string>
 
+#include <systemd/sd-daemon.h>
+
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
@@ -112,8 +114,12 @@ int serve(const aquad::config& loaded, const std::string& path) {
       AQUAD_ERROR("http", to_problem(err).message);
       status = exit_failure;
     } else {
+      // Storage is open and the port listens: tell systemd (no-op when
+      // not started by it).
+      sd_notify(0, "READY=1\nSTATUS=serving");
       int sig = 0;
       sigwait(&stop_signals, &sig);
+      sd_notify(0, "STOPPING=1");
       AQUAD_INFO("daemon", "stopping signal=" << strsignal(sig));
       http.drain(std::chrono::seconds(10));
     }

@@ -8,8 +8,8 @@ set -eu
 packages="cmake make g++ pkg-config
   libcaf-dev librestinio-dev libasio-dev libfmt-dev libhttp-parser-dev
   liblmdb-dev liblmdb++-dev lmdb-utils libyaml-cpp-dev nlohmann-json3-dev
-  libsimdjson-dev
-  doctest-dev python3 python3-requests"
+  libsimdjson-dev libsystemd-dev dpkg-dev
+  doctest-dev python3 python3-requests python3-yaml"
 
 missing=""
 for p in $packages; do

@@ -11,6 +11,7 @@ exact; stops with SIGTERM. Usage: daemon_test.py PATH_TO_AQUAD
 
 import os
 import random
+import re
 import subprocess
 import sys
 import threading
@@ -181,6 +182,67 @@ class DaemonTest(unittest.TestCase):
         self.assertEqual(reply.status, 415)
         self.assertEqual(c.post("[1").status, 400)
         c.close()
+
+    def test_3b_metrics_parse_as_prometheus_text(self):
+        c = self.daemon.client()
+        reply = c.get("/metrics")
+        c.close()
+        self.assertEqual(reply.status, 200)
+        self.assertTrue(reply.headers["Content-Type"].startswith(
+            "text/plain; version=0.0.4"))
+        families, samples = {}, []
+        line_re = re.compile(
+            r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9.e+-]+|\+Inf)$')
+        for line in reply.text.splitlines():
+            if line.startswith("# HELP ") or line.startswith("# TYPE "):
+                parts = line.split(" ", 3)
+                families.setdefault(parts[2], {})[parts[1]] = parts[3]
+                continue
+            m = line_re.match(line)
+            self.assertIsNotNone(m, "unparsable line: %r" % line)
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(3) or ""))
+            samples.append((m.group(1), labels, float(m.group(4))))
+        for name, labels, _ in samples:
+            base = re.sub(r"_(bucket|sum|count)$", "", name)
+            family = families.get(name) or families.get(base)
+            self.assertIsNotNone(family, "no HELP/TYPE for " + name)
+            self.assertIn("TYPE", family)
+            self.assertIn("HELP", family)
+        # Histograms: cumulative buckets, +Inf equal to _count.
+        for name, family in families.items():
+            if family["TYPE"] != "histogram":
+                continue
+            series = {}
+            for n, labels, v in samples:
+                if n == name + "_bucket":
+                    key = tuple(sorted((k, x) for k, x in labels.items()
+                                       if k != "le"))
+                    series.setdefault(key, []).append((labels["le"], v))
+            for key, buckets in series.items():
+                values = [v for _, v in buckets]
+                self.assertEqual(values, sorted(values), name)
+                self.assertEqual(buckets[-1][0], "+Inf")
+                count = [v for n, labels, v in samples
+                         if n == name + "_count" and tuple(sorted(
+                             labels.items())) == key]
+                self.assertEqual(count, [values[-1]], name)
+        names = {n for n, _, _ in samples}
+        for want in ("aquad_requests_total", "aquad_rejects_total",
+                     "aquad_ingest_latency_seconds_bucket",
+                     "aquad_commit_latency_seconds_bucket",
+                     "aquad_commit_points_bucket",
+                     "aquad_request_duration_seconds_bucket",
+                     "aquad_rollup_runs_total", "aquad_rollup_lag_seconds",
+                     "aquad_buckets", "aquad_minute_tier_oldest_age_seconds",
+                     "aquad_backend_size_bytes",
+                     "process_resident_memory_bytes"):
+            self.assertIn(want, names)
+        tiers = {l["tier"] for n, l, _ in samples if n == "aquad_buckets"}
+        self.assertEqual(tiers, {"1m", "5m"})
+        accepted = [v for n, _, v in samples
+                    if n == "aquad_points_accepted_total"]
+        self.assertEqual(accepted, [float(sum(
+            len(p) for p in self.points.values()))])
 
     def test_4_buckets_move_to_the_5m_tier_on_restart(self):
         c = self.daemon.client()
