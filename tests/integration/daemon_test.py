@@ -9,6 +9,7 @@ shorter minute tier to see buckets move to the 5-minute tier and stay
 exact; stops with SIGTERM. Usage: daemon_test.py PATH_TO_AQUAD
 """
 
+import json
 import os
 import random
 import re
@@ -275,6 +276,29 @@ class DaemonTest(unittest.TestCase):
     def test_5_sigterm_exits_cleanly(self):
         self.assertEqual(self.daemon.stop(), 0)
         self.assertIn("stopped", self.daemon.log_text())
+
+
+class JsonLogTest(unittest.TestCase):
+
+    def test_json_lines_with_an_access_line_per_request(self):
+        d = Daemon(BINARY, "log: {format: json, access: true}\n").start()
+        try:
+            c = d.client()
+            self.assertEqual(c.get("/sensors").status, 200)
+            c.close()
+            self.assertEqual(d.stop(), 0)
+            lines = [json.loads(x) for x in d.log_text().splitlines()]
+            for line in lines:
+                self.assertEqual(set(line), {"level", "component", "message"})
+            messages = " ".join(x["message"] for x in lines)
+            for want in ("version=", "listen=127.0.0.1:%d" % d.port,
+                         "backend=lmdb", "stopped"):
+                self.assertIn(want, messages)
+            access = [x for x in lines if x["message"].startswith("access")]
+            self.assertTrue(any("route=/sensors status=200" in x["message"]
+                                for x in access), access)
+        finally:
+            d.cleanup()
 
 
 class CheckConfigTest(unittest.TestCase):
