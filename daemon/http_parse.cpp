@@ -244,7 +244,8 @@ std::optional<problem> read_range(const std::map<std::string, std::string>& p,
 std::optional<problem>
 only_known(const std::map<std::string, std::string>& p,
            std::initializer_list<const char*> known) {
-  for (const auto& [key, value] : p) {
+  for (const auto& entry : p) {
+    const auto& key = entry.first;
     bool ok = std::any_of(known.begin(), known.end(),
                           [&](const char* k) { return key == k; });
     if (!ok)
