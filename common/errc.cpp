@@ -40,6 +40,7 @@ code_info info(errc code) {
     case errc::storage_full: return {"storage_full", 503};
     case errc::storage_unavailable: return {"storage_unavailable", 503};
     case errc::shutting_down: return {"shutting_down", 503};
+    case errc::overloaded: return {"overloaded", 503};
     case errc::internal: return {"internal", 500};
   }
   return {"internal", 500};

@@ -36,6 +36,7 @@ enum class errc : std::uint8_t {
   storage_full,           ///< the backend has no room left
   storage_unavailable,    ///< the backend failed or is closed
   shutting_down,          ///< the daemon is stopping
+  overloaded,             ///< too many requests in flight; retry soon
   internal,               ///< a bug: logged, answered as 500
 };
 

@@ -231,6 +231,31 @@ const std::vector<key_rule>& rules() {
     {"query", "max_buckets",
      unsigned_in(1, 10'000'000,
                  [](C& c, std::uint64_t v) { c.query.max_buckets = v; })},
+    {"http", "max_connections",
+     unsigned_in(1, 1'000'000,
+                 [](C& c, std::uint64_t v) { c.http.max_connections = v; })},
+    {"http", "max_in_flight",
+     unsigned_in(1, 10'000'000,
+                 [](C& c, std::uint64_t v) { c.http.max_in_flight = v; })},
+    {"http", "max_in_flight_bytes",
+     size_at_least(1ULL << 20, [](C& c, std::uint64_t v) {
+       c.http.max_in_flight_bytes = v;
+     })},
+    {"http", "read_timeout",
+     duration_in(usec_per_sec, usec_per_sec,
+                 [](C& c, micros v) { c.http.read_timeout = v; })},
+    {"http", "write_timeout",
+     duration_in(usec_per_sec, usec_per_sec,
+                 [](C& c, micros v) { c.http.write_timeout = v; })},
+    {"http", "max_url", size_at_least(1024, [](C& c, std::uint64_t v) {
+       c.http.max_url = v;
+     })},
+    {"http", "max_header_bytes", size_at_least(1024, [](C& c, std::uint64_t v) {
+       c.http.max_header_bytes = v;
+     })},
+    {"http", "max_headers",
+     unsigned_in(8, 100'000,
+                 [](C& c, std::uint64_t v) { c.http.max_headers = v; })},
     {"log", "level",
      one_of({"error", "warning", "info", "debug", "trace"},
             [](C& c, const std::string& v) {
@@ -476,6 +501,14 @@ std::string render_config(const config& c) {
      << yaml_number(c.ingest.conductivity_max) << "]\n";
   os << "query:\n  max_points: " << c.query.max_points
      << "\n  max_buckets: " << c.query.max_buckets << "\n";
+  os << "http:\n  max_connections: " << c.http.max_connections
+     << "\n  max_in_flight: " << c.http.max_in_flight
+     << "\n  max_in_flight_bytes: " << size_text(c.http.max_in_flight_bytes)
+     << "\n  read_timeout: " << format_duration(c.http.read_timeout)
+     << "\n  write_timeout: " << format_duration(c.http.write_timeout)
+     << "\n  max_url: " << size_text(c.http.max_url)
+     << "\n  max_header_bytes: " << size_text(c.http.max_header_bytes)
+     << "\n  max_headers: " << c.http.max_headers << "\n";
   os << "log:\n  level: " << levels[static_cast<int>(c.log.level)]
      << "\n  format: " << (c.log.json ? "json" : "text")
      << "\n  access: " << (c.log.access ? "true" : "false") << "\n";

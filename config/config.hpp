@@ -51,6 +51,18 @@ struct config {
     std::uint64_t max_buckets = 100'000;
   } query;
 
+  /// Limits of the HTTP edge; see docs/configuration.md for why each.
+  struct http_section {
+    std::uint64_t max_connections = 1024;
+    std::uint64_t max_in_flight = 4096;
+    std::uint64_t max_in_flight_bytes = 256ULL << 20;
+    micros read_timeout = 30 * usec_per_sec;
+    micros write_timeout = 30 * usec_per_sec;
+    std::uint64_t max_url = 8ULL << 10;
+    std::uint64_t max_header_bytes = 16ULL << 10;
+    std::uint64_t max_headers = 100;
+  } http;
+
   struct log_section {
     log_level level = log_level::info;
     bool json = false;   ///< `format: json`: one JSON object per line

@@ -17,9 +17,11 @@ namespace aquad {
 
 namespace {
 
-// One I/O thread: the parser hazard in docs/architecture.md appears only
-// with several threads on one server, and the actors do the heavy work.
-using traits = restinio::default_single_thread_traits_t;
+// One I/O thread: the actors do the heavy work (docs/architecture.md).
+// The connection limiter makes http.max_connections hold.
+struct traits : restinio::default_single_thread_traits_t {
+  static constexpr bool use_connection_count_limiter = true;
+};
 using server_type = restinio::http_server_t<traits>;
 
 const char* reason_phrase(int status) {
@@ -39,17 +41,23 @@ const char* reason_phrase(int status) {
   }
 }
 
-// Counts requests between arrival and the end of their response's write,
-// so a drain can wait until every answer has left.
+// Counts requests, and the bytes of their bodies, between arrival and the
+// end of their response's write: to refuse work past the limits, and so
+// that a drain can wait until every answer has left.
 class inflight_counter {
 public:
-  void enter() {
+  /// Counts a request in; false when it finds the limits already reached.
+  bool enter(std::size_t bytes, std::size_t max_count, std::size_t max_bytes) {
     std::lock_guard<std::mutex> guard{lock_};
+    bool room = count_ < max_count && bytes_ + bytes <= max_bytes;
     ++count_;
+    bytes_ += bytes;
+    return room;
   }
 
-  void leave() {
+  void leave(std::size_t bytes) {
     std::lock_guard<std::mutex> guard{lock_};
+    bytes_ -= bytes;
     if (--count_ == 0)
       idle_.notify_all();
   }
@@ -63,6 +71,7 @@ private:
   std::mutex lock_;
   std::condition_variable idle_;
   std::size_t count_ = 0;
+  std::size_t bytes_ = 0;
 };
 
 // Shared by the server and every pending response callback, which may
@@ -74,9 +83,10 @@ struct edge_state {
 };
 
 void send(const std::shared_ptr<edge_state>& edge,
-          const restinio::request_handle_t& req, http_response resp) {
+          const restinio::request_handle_t& req, http_response resp,
+          std::size_t bytes) {
   if (edge->closed.load()) {
-    edge->inflight.leave();
+    edge->inflight.leave(bytes);
     return;
   }
   auto out = req->create_response(restinio::http_status_line_t{
@@ -87,7 +97,8 @@ void send(const std::shared_ptr<edge_state>& edge,
   for (auto& [name, value] : resp.headers)
     out.append_header(name, value);
   out.set_body(std::move(resp.body));
-  out.done([edge](const asio::error_code&) { edge->inflight.leave(); });
+  out.done(
+    [edge, bytes](const asio::error_code&) { edge->inflight.leave(bytes); });
 }
 
 } // namespace
@@ -104,21 +115,38 @@ struct http_server::impl {
 
   restinio::request_handling_status_t
   handle(const restinio::request_handle_t& req) {
-    edge->inflight.enter();
+    const auto& limits = ctx.cfg->http;
+    auto bytes = req->body().size();
+    bool room =
+      edge->inflight.enter(bytes, limits.max_in_flight,
+                           limits.max_in_flight_bytes);
     // Every answer is handed to the I/O loop, never written from inside
     // this handler: RESTinio 0.6 starts reading the connection's next
     // request twice when a response completes within the handler, and the
     // second start can reset the parser over a request already arriving
     // (docs/architecture.md, "One I/O thread").
-    auto respond = [edge = edge, req, io = &io](http_response resp) {
-      asio::post(*io, [edge, req, resp = std::move(resp)]() mutable {
-        send(edge, req, std::move(resp));
+    auto respond = [edge = edge, req, io = &io, bytes](http_response resp) {
+      asio::post(*io, [edge, req, bytes, resp = std::move(resp)]() mutable {
+        send(edge, req, std::move(resp), bytes);
       });
     };
     if (edge->draining.load()) {
       problem p{errc::shutting_down, "aquad is shutting down", {},
                 std::nullopt};
       respond(http_response{503, "application/json", error_body(p), {}});
+      return restinio::request_accepted();
+    }
+    // Past the in-flight limits a request is refused at once, so that
+    // overload turns into quick 503s instead of queues that grow memory.
+    if (!room) {
+      ctx.stats->count_request("(edge)", req->header().method().c_str(), 503,
+                               0);
+      ctx.stats->count_reject("(edge)", to_string(errc::overloaded));
+      problem p{errc::overloaded,
+                "too many requests in flight; retry in a moment", {},
+                std::nullopt};
+      respond(http_response{503, "application/json", error_body(p),
+                            {{"Retry-After", "1"}}});
       return restinio::request_accepted();
     }
     const auto& h = req->header();
@@ -161,9 +189,14 @@ caf::error http_server::start() {
   try {
     impl_->server = std::make_unique<server_type>(
       restinio::external_io_context(impl_->io), [&](auto& settings) {
+        using std::chrono::microseconds;
         settings.address(cfg.listen.address)
           .port(cfg.listen.port)
           .max_pipelined_requests(16)
+          .max_parallel_connections(cfg.http.max_connections)
+          .read_next_http_message_timelimit(
+            microseconds{cfg.http.read_timeout})
+          .write_http_response_timelimit(microseconds{cfg.http.write_timeout})
           .handle_request_timeout(std::chrono::seconds(60))
           .request_handler(
             [self](auto req) { return self->handle(req); });
@@ -174,8 +207,12 @@ caf::error http_server::start() {
         // sending more sees the connection close. Goes when the edge can
         // answer before reading the body.
         settings.incoming_http_msg_limits(
-          restinio::incoming_http_msg_limits_t{}.max_body_size(
-            2 * cfg.ingest.max_body));
+          restinio::incoming_http_msg_limits_t{}
+            .max_body_size(2 * cfg.ingest.max_body)
+            .max_url_size(cfg.http.max_url)
+            .max_field_name_size(cfg.http.max_header_bytes)
+            .max_field_value_size(cfg.http.max_header_bytes)
+            .max_field_count(cfg.http.max_headers));
       });
     impl_->server->open_sync();
   } catch (const std::exception& e) {
