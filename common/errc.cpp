@@ -32,6 +32,8 @@ code_info info(errc code) {
     case errc::conflict: return {"conflict", 409};
     case errc::unknown_sensor: return {"unknown_sensor", 404};
     case errc::not_found: return {"not_found", 404};
+    case errc::unauthorized: return {"unauthorized", 401};
+    case errc::forbidden: return {"forbidden", 403};
     case errc::method_not_allowed: return {"method_not_allowed", 405};
     case errc::body_too_large: return {"body_too_large", 413};
     case errc::batch_too_large: return {"batch_too_large", 413};

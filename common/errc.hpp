@@ -29,6 +29,8 @@ enum class errc : std::uint8_t {
   conflict,               ///< same identity already stored with other values
   unknown_sensor,         ///< the sensor has never reported
   not_found,              ///< no such route, or no such record
+  unauthorized,           ///< no valid bearer token
+  forbidden,              ///< the token lacks the scope
   method_not_allowed,     ///< the route exists, the method does not
   body_too_large,         ///< body longer than `ingest.max_body`
   batch_too_large,        ///< batch longer than `ingest.max_batch`

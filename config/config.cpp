@@ -181,6 +181,64 @@ std::string read_sensors(const YAML::Node& node, config& cfg) {
   return {};
 }
 
+// One entry of auth.tokens: {token: S, scope: read|write|both} or
+// {token_file: PATH, scope: ...}; a file holds the token on its first line.
+std::string read_token(const YAML::Node& node, config::auth_section::token& t) {
+  if (!node.IsMap())
+    return "each token is a mapping {token or token_file, scope}";
+  std::string secret, file, scope;
+  for (const auto& kv : node) {
+    auto key = kv.first.as<std::string>();
+    std::string value;
+    if (!scalar(kv.second, value))
+      return key + " must be a string";
+    if (key == "token")
+      secret = value;
+    else if (key == "token_file")
+      file = value;
+    else if (key == "scope")
+      scope = value;
+    else
+      return "unknown key " + key + " in a token (token, token_file, scope)";
+  }
+  if (secret.empty() == file.empty())
+    return "give exactly one of token and token_file";
+  if (!file.empty()) {
+    std::ifstream in{file};
+    if (!in || !std::getline(in, secret))
+      return "cannot read token_file " + file;
+    while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' '))
+      secret.pop_back();
+  }
+  if (secret.size() < 16)
+    return "a token must be at least 16 characters";
+  if (scope != "read" && scope != "write" && scope != "both")
+    return "scope must be read, write or both";
+  t.secret = secret;
+  t.read = scope != "write";
+  t.write = scope != "read";
+  return {};
+}
+
+std::string read_tokens(const YAML::Node& node, config& cfg) {
+  if (node.IsNull()) {
+    cfg.auth.tokens.clear();
+    return {};
+  }
+  if (!node.IsSequence())
+    return "must be a list of {token or token_file, scope}";
+  std::vector<config::auth_section::token> tokens;
+  for (const auto& item : node) {
+    config::auth_section::token t;
+    auto why = read_token(item, t);
+    if (!why.empty())
+      return why;
+    tokens.push_back(std::move(t));
+  }
+  cfg.auth.tokens = std::move(tokens);
+  return {};
+}
+
 const std::vector<key_rule>& rules() {
   using C = config;
   static const std::vector<key_rule> table = {
@@ -256,6 +314,11 @@ const std::vector<key_rule>& rules() {
     {"http", "max_headers",
      unsigned_in(8, 100'000,
                  [](C& c, std::uint64_t v) { c.http.max_headers = v; })},
+    {"auth", "tokens", read_tokens},
+    {"auth", "metrics", one_of({"open", "token"},
+                               [](C& c, const std::string& v) {
+                                 c.auth.metrics_open = v == "open";
+                               })},
     {"log", "level",
      one_of({"error", "warning", "info", "debug", "trace"},
             [](C& c, const std::string& v) {
@@ -509,6 +572,13 @@ std::string render_config(const config& c) {
      << "\n  max_url: " << size_text(c.http.max_url)
      << "\n  max_header_bytes: " << size_text(c.http.max_header_bytes)
      << "\n  max_headers: " << c.http.max_headers << "\n";
+  // Tokens are secrets: never printed, so the printout omits them.
+  os << "auth:\n  metrics: " << (c.auth.metrics_open ? "open" : "token")
+     << "\n";
+  if (c.auth.tokens.empty())
+    os << "  tokens: []\n";
+  else
+    os << "  # tokens: " << c.auth.tokens.size() << " (not printed)\n";
   os << "log:\n  level: " << levels[static_cast<int>(c.log.level)]
      << "\n  format: " << (c.log.json ? "json" : "text")
      << "\n  access: " << (c.log.access ? "true" : "false") << "\n";

@@ -63,6 +63,17 @@ struct config {
     std::uint64_t max_headers = 100;
   } http;
 
+  /// Bearer tokens; none means no authentication (listen on loopback).
+  struct auth_section {
+    struct token {
+      std::string secret;
+      bool read = false;
+      bool write = false;
+    };
+    std::vector<token> tokens;
+    bool metrics_open = true; ///< /metrics without a token
+  } auth;
+
   struct log_section {
     log_level level = log_level::info;
     bool json = false;   ///< `format: json`: one JSON object per line

@@ -144,6 +144,57 @@ void fail(const http_context& ctx, const route& r, const respond_fn& respond,
   respond(json_response(http_status(p.code), error_body(p)));
 }
 
+// Compares without stopping at the first difference, so that the time
+// taken says nothing about how much of a guess was right.
+bool same_secret(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  auto n = std::max(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    auto x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    auto y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+// The problem that keeps `req` from `r`, if any: 401 without a known
+// token, 403 with one lacking the scope. /health and /openapi.yaml are
+// always open, /metrics when auth.metrics is open.
+std::optional<problem> access_problem(const config& cfg, const route& r,
+                                      const http_request_view& req) {
+  const auto& auth = cfg.auth;
+  if (auth.tokens.empty() || r.kind == route_kind::health
+      || r.kind == route_kind::openapi
+      || (r.kind == route_kind::metrics && auth.metrics_open))
+    return std::nullopt;
+  constexpr std::string_view scheme = "bearer ";
+  std::string_view given = req.authorization;
+  bool bearer = given.size() > scheme.size();
+  for (std::size_t i = 0; bearer && i < scheme.size(); ++i)
+    bearer = std::tolower(static_cast<unsigned char>(given[i])) == scheme[i];
+  if (!bearer)
+    return problem{errc::unauthorized,
+                   "send Authorization: Bearer <token>", {}, std::nullopt};
+  given.remove_prefix(scheme.size());
+  bool known = false, read = false, write = false;
+  for (const auto& t : auth.tokens) {
+    bool match = same_secret(given, t.secret);
+    known |= match;
+    read |= match && t.read;
+    write |= match && t.write;
+  }
+  if (!known)
+    return problem{errc::unauthorized, "the token is not valid", {},
+                   std::nullopt};
+  bool needs_write = r.kind == route_kind::measurements;
+  if (needs_write ? !write : !read)
+    return problem{errc::forbidden,
+                   std::string{"the token lacks the "}
+                     + (needs_write ? "write" : "read") + " scope",
+                   {}, std::nullopt};
+  return std::nullopt;
+}
+
 std::string health_body(const store_status& st, const char* backend) {
   std::string out = "{\"status\":\"ok\",\"backend\":";
   append_json_string(out, backend);
@@ -192,6 +243,14 @@ void http_router::handle(const http_request_view& req, respond_fn respond) {
                        std::string{r.name} + " takes " + r.method + " only",
                        {}, std::nullopt}));
     resp.headers.emplace_back("Allow", r.method);
+    respond(std::move(resp));
+    return;
+  }
+  if (auto p = access_problem(*ctx_.cfg, r, req)) {
+    ctx_.stats->count_reject(r.name, to_string(p->code));
+    auto resp = json_response(http_status(p->code), error_body(*p));
+    if (p->code == errc::unauthorized)
+      resp.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"aquad\"");
     respond(std::move(resp));
     return;
   }

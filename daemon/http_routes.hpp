@@ -19,6 +19,7 @@ struct http_request_view {
   std::string_view query;
   std::string_view content_type;
   std::string_view accept;
+  std::string_view authorization;
   std::string_view body;
 };
 

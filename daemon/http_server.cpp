@@ -29,6 +29,8 @@ const char* reason_phrase(int status) {
     case 200: return "OK";
     case 201: return "Created";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
@@ -161,6 +163,10 @@ struct http_server::impl {
     auto accept = h.opt_value_of(restinio::http_field::accept);
     if (accept)
       view.accept = *accept;
+    auto authorization =
+      h.opt_value_of(restinio::http_field::authorization);
+    if (authorization)
+      view.authorization = *authorization;
     view.body = req->body();
     // Nothing may escape into the server: an unexpected exception is a
     // bug, logged and answered as 500.

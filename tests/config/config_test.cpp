@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 
@@ -195,6 +197,46 @@ TEST_CASE("docs/configuration.md documents exactly the keys of the code") {
       documented.insert(line.substr(3, line.find('`', 3) - 3));
   auto keys = config_keys();
   CHECK(documented == std::set<std::string>(keys.begin(), keys.end()));
+}
+
+}
+
+TEST_SUITE("config") {
+
+TEST_CASE("tokens come inline or from a file, with a scope each") {
+  auto path = std::string{std::getenv("TMPDIR") ? std::getenv("TMPDIR")
+                                                : "/tmp"}
+              + "/aquad-token-test";
+  {
+    std::ofstream out{path};
+    out << "file-token-0123456789\n";
+  }
+  auto l = load_config_text("auth:\n  tokens:\n"
+                            "    - {token: inline-token-0123456789, scope: both}\n"
+                            "    - {token_file: " + path + ", scope: read}\n"
+                            "  metrics: token\n");
+  REQUIRE(l.issues.empty());
+  REQUIRE(l.cfg.auth.tokens.size() == 2);
+  CHECK(l.cfg.auth.tokens[0].read);
+  CHECK(l.cfg.auth.tokens[0].write);
+  CHECK(l.cfg.auth.tokens[1].secret == "file-token-0123456789");
+  CHECK_FALSE(l.cfg.auth.tokens[1].write);
+  CHECK_FALSE(l.cfg.auth.metrics_open);
+  // Secrets never appear in the printed configuration.
+  auto printed = render_config(l.cfg);
+  CHECK(printed.find("inline-token") == std::string::npos);
+  CHECK(printed.find("file-token") == std::string::npos);
+  std::remove(path.c_str());
+
+  for (const char* bad : {"auth: {tokens: [{token: short, scope: read}]}",
+                          "auth: {tokens: [{token: inline-token-0123456789}]}",
+                          "auth: {tokens: [{token: inline-token-0123456789, "
+                          "token_file: /x, scope: read}]}",
+                          "auth: {tokens: [{token_file: /nonexistent/t, "
+                          "scope: read}]}"}) {
+    INFO(bad);
+    CHECK(has_issue(load_config_text(bad), "auth.tokens", 1));
+  }
 }
 
 }

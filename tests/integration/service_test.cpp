@@ -288,3 +288,52 @@ TEST_CASE("raw and stats answer CSV for format=csv or Accept: text/csv") {
 }
 
 }
+
+TEST_SUITE("service") {
+
+TEST_CASE("bearer tokens: 401 without one, 403 without the scope") {
+  config cfg;
+  cfg.auth.tokens = {{"writer-0123456789abcdef", false, true},
+                     {"reader-0123456789abcdef", true, false}};
+  service_harness h{cfg};
+  auto body = reading("s1", h.now.load() - sec, 20).dump();
+  auto as = [&](const std::string& method, const std::string& target,
+                const std::string& token) {
+    return h.request(method, target, method == "POST" ? body : "",
+                     "application/json", {},
+                     token.empty() ? "" : "Bearer " + token);
+  };
+  auto none = as("POST", "/measurements", "");
+  CHECK(none.status == 401);
+  CHECK(none.json["error"]["code"] == "unauthorized");
+  REQUIRE(none.headers.size() == 1);
+  CHECK(none.headers[0].first == "WWW-Authenticate");
+  CHECK(as("POST", "/measurements", "writer-0123456789abcdeX").status == 401);
+  CHECK(as("POST", "/measurements", "writer-0123456789abcde").status == 401);
+  CHECK(as("POST", "/measurements", "reader-0123456789abcdef").status == 403);
+  CHECK(as("POST", "/measurements", "writer-0123456789abcdef").status == 201);
+  CHECK(as("GET", "/sensors", "writer-0123456789abcdef").status == 403);
+  CHECK(as("GET", "/sensors", "reader-0123456789abcdef").status == 200);
+  CHECK(h.request("GET", "/sensors", "", "", "",
+                  "bearer reader-0123456789abcdef")
+          .status
+        == 200);
+  CHECK(as("GET", "/sensors", "").status == 401);
+  CHECK(as("GET", "/health", "").status == 200);
+  CHECK(as("GET", "/openapi.yaml", "").status == 200);
+  CHECK(as("GET", "/metrics", "").status == 200);
+}
+
+TEST_CASE("metrics can require a token") {
+  config cfg;
+  cfg.auth.tokens = {{"reader-0123456789abcdef", true, false}};
+  cfg.auth.metrics_open = false;
+  service_harness h{cfg};
+  CHECK(h.get("/metrics").status == 401);
+  CHECK(h.request("GET", "/metrics", "", "", "",
+                  "Bearer reader-0123456789abcdef")
+          .status
+        == 200);
+}
+
+}

@@ -67,7 +67,8 @@ public:
   reply request(const std::string& method, const std::string& target,
                 const std::string& body = {},
                 const std::string& content_type = "application/json",
-                const std::string& accept = {}) {
+                const std::string& accept = {},
+                const std::string& authorization = {}) {
     auto q = target.find('?');
     http_request_view view;
     view.method = method;
@@ -76,6 +77,7 @@ public:
                                         : std::string_view{target}.substr(q + 1);
     view.content_type = content_type;
     view.accept = accept;
+    view.authorization = authorization;
     view.body = body;
     auto promise = std::make_shared<std::promise<http_response>>();
     auto answered = promise->get_future();
