@@ -40,8 +40,9 @@ void commit_group(ingest_state& st) {
   auto started = clock::now();
 
   std::vector<ingest_outcome> outcomes;
-  outcomes.reserve(jobs.size());
-  auto failed = [&]() -> caf::error {
+  auto attempt = [&]() -> caf::error {
+    outcomes.clear();
+    outcomes.reserve(jobs.size());
     auto txn = st.backend->begin_write();
     if (!txn)
       return txn.error();
@@ -55,10 +56,17 @@ void commit_group(ingest_state& st) {
     if (auto err = path.finish())
       return err;
     return (*txn)->commit();
-  }();
+  };
+  auto failed = attempt();
+  // A full map is made room for and the group written again, once; what
+  // fails then is answered 503 and nothing of it was stored.
+  if (failed && to_problem(failed).code == errc::storage_full
+      && st.backend->grow())
+    failed = attempt();
 
   st.stats->commit_latency.observe(seconds_since(started));
   st.stats->commit_points.observe(static_cast<double>(points));
+  st.stats->writes_failing = static_cast<bool>(failed);
   if (failed) {
     ++st.stats->commit_failures;
     auto p = to_problem(failed);

@@ -90,6 +90,7 @@ struct store_status {
   std::optional<micros> oldest_minute_bucket;
   micros watermark = 0;
   std::uint64_t size_bytes = 0;
+  bool read_only = false;
 };
 
 using query = std::variant<raw_request, stats_request, sensor_lookup,

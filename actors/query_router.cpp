@@ -41,6 +41,7 @@ caf::expected<store_status> read_status(storage_backend& backend,
       return err;
   }
   st.size_bytes = backend.size_bytes();
+  st.read_only = backend.read_only();
   return st;
 }
 

@@ -128,6 +128,15 @@ public:
   /// Writes a consistent, compacted copy of the store into the empty
   /// directory `dir` while the store stays in use.
   virtual caf::error copy_to(const std::string& dir) = 0;
+
+  /// True when the store could only be opened for reading; every
+  /// `begin_write` then fails with `storage_unavailable`.
+  virtual bool read_only() const { return false; }
+
+  /// Makes room after a write failed with `storage_full`, if the backend
+  /// can (LMDB doubles its map); true when a retry may succeed. Call with
+  /// no transaction of the calling thread open.
+  virtual bool grow() { return false; }
 };
 
 /// Opens the backend that `cfg.storage` names.

@@ -63,6 +63,7 @@ public:
   std::atomic<std::uint64_t> points_duplicate{0};
   std::atomic<std::uint64_t> commits{0};
   std::atomic<std::uint64_t> commit_failures{0};
+  std::atomic<bool> writes_failing{false}; ///< the last commit failed
   std::atomic<std::uint64_t> rollup_runs{0};
   std::atomic<std::uint64_t> rollup_failures{0};
   std::atomic<std::uint64_t> rollup_windows{0};

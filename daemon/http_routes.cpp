@@ -195,9 +195,15 @@ std::optional<problem> access_problem(const config& cfg, const route& r,
   return std::nullopt;
 }
 
-std::string health_body(const store_status& st, const char* backend) {
+// Reads work whenever this answers; `writes` says whether they do too.
+std::string health_body(const store_status& st, const char* backend,
+                        bool writes_failing) {
   std::string out = "{\"status\":\"ok\",\"backend\":";
   append_json_string(out, backend);
+  out += ",\"writes\":";
+  out += st.read_only      ? "\"read-only\""
+         : writes_failing ? "\"failing\""
+                          : "\"ok\"";
   out += ",\"sensors\":" + std::to_string(st.sensors);
   out += ",\"minute_tier_start\":\"" + format_timestamp(st.watermark) + "\"";
   out += "}";
@@ -401,7 +407,8 @@ void http_router::get_query(const route& r, const http_request_view& req,
       case route_kind::health:
         return respond(json_response(
           200, health_body(std::get<store_status>(answer),
-                           ctx.cfg->storage.backend.c_str())));
+                           ctx.cfg->storage.backend.c_str(),
+                           ctx.stats->writes_failing.load())));
       default: {
         http_response resp;
         resp.content_type = "text/plain; version=0.0.4; charset=utf-8";

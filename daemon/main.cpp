@@ -25,6 +25,7 @@
 #include "common/log.hpp"
 #include "config/config.hpp"
 #include "daemon/http_server.hpp"
+#include "daemon/instance_lock.hpp"
 
 #ifndef AQUAD_VERSION
 #define AQUAD_VERSION "0.0.0"
@@ -87,11 +88,23 @@ int serve(const aquad::config& loaded, const std::string& path) {
     AQUAD_ERROR("storage", to_problem(backend.error()).message);
     return exit_failure;
   }
+  // One serving aquad per data directory; tools (verify, backup) share.
+  std::optional<instance_lock> claim;
+  if (cfg->storage.backend == "lmdb") {
+    auto lock = instance_lock::acquire(cfg->storage.path);
+    if (!lock) {
+      AQUAD_ERROR("storage", to_problem(lock.error()).message);
+      return exit_failure;
+    }
+    claim.emplace(std::move(*lock));
+  }
   // Aging that fell due while aquad was down is caught up before the
   // first request.
-  auto caught_up = run_rollup(**backend, system_now(),
-                              cfg->rollup.minute_tier);
-  if (!caught_up) {
+  if ((*backend)->read_only()) {
+    AQUAD_WARN("downsampler", "store is read-only; no tier moves");
+  } else if (auto caught_up = run_rollup(**backend, system_now(),
+                                         cfg->rollup.minute_tier);
+             !caught_up) {
     AQUAD_ERROR("downsampler", "start-up rollup failed: "
                                  << to_problem(caught_up.error()).message);
     return exit_failure;
@@ -105,9 +118,11 @@ int serve(const aquad::config& loaded, const std::string& path) {
     caf::actor_system sys{sys_cfg};
     auto ingest = spawn_ingest(sys, *backend, stats);
     auto router = spawn_query_router(sys, *backend, 2);
-    auto downsampler =
-      spawn_downsampler(sys, *backend, stats, cfg->rollup.minute_tier,
-                        cfg->rollup.interval, system_now);
+    caf::actor downsampler;
+    if (!(*backend)->read_only())
+      downsampler =
+        spawn_downsampler(sys, *backend, stats, cfg->rollup.minute_tier,
+                          cfg->rollup.interval, system_now);
 
     http_server http{http_context{cfg, ingest, router, stats, system_now}};
     if (auto err = http.start()) {
@@ -124,7 +139,8 @@ int serve(const aquad::config& loaded, const std::string& path) {
       http.drain(std::chrono::seconds(10));
     }
     for (const auto& a : {ingest, router, downsampler})
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+      if (a)
+        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     sys.await_all_actors_done();
     http.stop();
   }

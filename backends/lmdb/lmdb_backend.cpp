@@ -2,7 +2,12 @@
 #include "backends/lmdb/lmdb_backend.hpp"
 
 #include <cstring>
+#include <cerrno>
 #include <filesystem>
+#include <mutex>
+#include <shared_mutex>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <lmdb++.h>
 
@@ -40,10 +45,65 @@ caf::error guarded(F&& f) {
   } catch (const lmdb::map_full_error&) {
     return make_error(errc::storage_full, "the LMDB map is full");
   } catch (const lmdb::error& e) {
+    if (e.code() == ENOSPC)
+      return make_error(errc::storage_full,
+                        "the disk holding the store is full");
     return make_error(errc::storage_unavailable,
                       std::string{"LMDB: "} + e.what());
   }
 }
+
+// True when the file system of the store has less than 4 MiB free.
+bool disk_nearly_full(MDB_env* env) {
+  const char* path = nullptr;
+  struct statvfs fs{};
+  if (mdb_env_get_path(env, &path) != 0 || path == nullptr
+      || ::statvfs(path, &fs) != 0)
+    return false;
+  return static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize < (4u << 20);
+}
+
+// An MDB transaction that is aborted unless committed. lmdb++'s own
+// wrapper keeps its handle when a commit fails, and then aborts the
+// transaction LMDB has already freed: a disk-full commit corrupted the
+// heap that way. Here the handle is gone after a commit, whatever its
+// result.
+class txn_handle {
+public:
+  explicit txn_handle(MDB_txn* txn) : txn_(txn) {}
+  txn_handle(txn_handle&& other) noexcept : txn_(other.txn_) {
+    other.txn_ = nullptr;
+  }
+  txn_handle& operator=(txn_handle&&) = delete;
+  ~txn_handle() {
+    if (txn_ != nullptr)
+      mdb_txn_abort(txn_);
+  }
+
+  static txn_handle begin(MDB_env* env, unsigned flags) {
+    MDB_txn* raw = nullptr;
+    if (int rc = mdb_txn_begin(env, nullptr, flags, &raw); rc != 0)
+      lmdb::error::raise("mdb_txn_begin", rc);
+    return txn_handle{raw};
+  }
+
+  void commit() {
+    MDB_txn* txn = txn_;
+    txn_ = nullptr;
+    if (int rc = mdb_txn_commit(txn); rc != 0)
+      lmdb::error::raise("mdb_txn_commit", rc);
+  }
+
+  MDB_env* env() const { return mdb_txn_env(txn_); }
+  operator MDB_txn*() const { return txn_; }
+
+private:
+  MDB_txn* txn_;
+};
+
+// Held by every open transaction of this process; a map resize takes it
+// exclusively, since LMDB resizes only with no transaction active.
+using resize_guard = std::shared_lock<std::shared_mutex>;
 
 MDB_val as_val(const void* data, std::size_t size) {
   return MDB_val{size, const_cast<void*>(data)};
@@ -57,8 +117,8 @@ MDB_val as_val(std::string_view s) {
 template <class Base>
 class lmdb_reader : public Base {
 public:
-  lmdb_reader(lmdb::txn txn, const tables& t)
-    : txn_(std::move(txn)), t_(t) {}
+  lmdb_reader(resize_guard guard, txn_handle txn, const tables& t)
+    : guard_(std::move(guard)), txn_(std::move(txn)), t_(t) {}
 
   caf::expected<std::optional<sensor_record>>
   find_sensor(std::string_view id) override {
@@ -169,14 +229,17 @@ protected:
     }
   }
 
-  lmdb::txn txn_;
+  resize_guard guard_; // released after the transaction ends
+  txn_handle txn_;
   const tables& t_;
 };
 
 class lmdb_read_view final : public lmdb_reader<read_view> {
 public:
-  lmdb_read_view(std::shared_ptr<void> keep, lmdb::txn txn, const tables& t)
-    : lmdb_reader(std::move(txn), t), keep_(std::move(keep)) {}
+  lmdb_read_view(std::shared_ptr<void> keep, resize_guard guard,
+                 txn_handle txn, const tables& t)
+    : lmdb_reader(std::move(guard), std::move(txn), t),
+      keep_(std::move(keep)) {}
 
 private:
   std::shared_ptr<void> keep_; // keeps the environment open
@@ -184,9 +247,10 @@ private:
 
 class lmdb_write_txn final : public lmdb_reader<write_txn> {
 public:
-  lmdb_write_txn(std::shared_ptr<void> keep, lmdb::txn txn, const tables& t)
-    : lmdb_reader(std::move(txn), t), keep_(std::move(keep)),
-      blocks_(txn_, t_.raw) {}
+  lmdb_write_txn(std::shared_ptr<void> keep, resize_guard guard,
+                 txn_handle txn, const tables& t)
+    : lmdb_reader(std::move(guard), std::move(txn), t),
+      keep_(std::move(keep)), blocks_(txn_, t_.raw) {}
 
   // Raw points go through the cache of decoded blocks; a scan first writes
   // the cache out so that LMDB holds every point.
@@ -261,10 +325,17 @@ public:
   }
 
   caf::error commit() override {
-    return guarded([&] {
+    MDB_env* env = txn_.env();
+    auto err = guarded([&] {
       blocks_.flush();
       txn_.commit();
     });
+    // LMDB reports a write cut short by a full disk as EIO; tell the two
+    // apart by the room left where the store lives.
+    if (err && disk_nearly_full(env))
+      return make_error(errc::storage_full,
+                        "the disk holding the store is full");
+    return err;
   }
 
 private:
@@ -274,18 +345,24 @@ private:
 
 class lmdb_backend final : public storage_backend {
 public:
-  lmdb_backend(std::shared_ptr<lmdb::env> env, tables t)
-    : env_(std::move(env)), tables_(t) {}
+  lmdb_backend(std::shared_ptr<lmdb::env> env, tables t, bool read_only)
+    : env_(std::move(env)), tables_(t), read_only_(read_only) {}
 
   const char* name() const override {
     return "lmdb";
   }
 
+  bool read_only() const override {
+    return read_only_;
+  }
+
   caf::expected<std::unique_ptr<read_view>> begin_read() override {
     std::unique_ptr<read_view> out;
     auto err = guarded([&] {
-      auto txn = lmdb::txn::begin(env_->handle(), nullptr, MDB_RDONLY);
-      out.reset(new lmdb_read_view(env_, std::move(txn), tables_));
+      begin_guarded(MDB_RDONLY, [&](resize_guard g, txn_handle t) {
+        out.reset(
+          new lmdb_read_view(env_, std::move(g), std::move(t), tables_));
+      });
     });
     if (err)
       return err;
@@ -293,14 +370,27 @@ public:
   }
 
   caf::expected<std::unique_ptr<write_txn>> begin_write() override {
+    if (read_only_)
+      return make_error(errc::storage_unavailable,
+                        "the store is read-only (its directory is not "
+                        "writable); writes are refused");
     std::unique_ptr<write_txn> out;
     auto err = guarded([&] {
-      auto txn = lmdb::txn::begin(env_->handle());
-      out.reset(new lmdb_write_txn(env_, std::move(txn), tables_));
+      grow_if_crowded();
+      begin_guarded(0, [&](resize_guard g, txn_handle t) {
+        out.reset(
+          new lmdb_write_txn(env_, std::move(g), std::move(t), tables_));
+      });
     });
     if (err)
       return err;
     return out;
+  }
+
+  // Only a crowded map is worth growing: a write that failed with most
+  // of the map free failed for lack of disk, which a bigger map won't fix.
+  bool grow() override {
+    return !read_only_ && used_fraction() >= 0.5 && resize(0.5);
   }
 
   std::uint64_t size_bytes() override {
@@ -323,13 +413,67 @@ public:
   }
 
 private:
+  // Begins a transaction under a shared resize guard. When another
+  // process grew the map (MDB_MAP_RESIZED), adopts its size and retries.
+  template <class F>
+  void begin_guarded(unsigned flags, F&& make) {
+    for (int attempt = 0;; ++attempt) {
+      resize_guard guard{resize_lock_};
+      MDB_txn* raw = nullptr;
+      int rc = mdb_txn_begin(env_->handle(), nullptr, flags, &raw);
+      if (rc == MDB_MAP_RESIZED && attempt == 0) {
+        guard.unlock();
+        std::unique_lock<std::shared_mutex> all{resize_lock_};
+        mdb_env_set_mapsize(env_->handle(), 0);
+        continue;
+      }
+      if (rc != 0)
+        lmdb::error::raise("mdb_txn_begin", rc);
+      make(std::move(guard), txn_handle{raw});
+      return;
+    }
+  }
+
+  // The map grows by doubling once three quarters of it are in use, so a
+  // commit does not meet a full map; it costs address space, not disk.
+  void grow_if_crowded() {
+    if (used_fraction() >= 0.75)
+      resize(0.75);
+  }
+
+  double used_fraction() {
+    MDB_envinfo info{};
+    MDB_stat st{};
+    mdb_env_info(env_->handle(), &info);
+    mdb_env_stat(env_->handle(), &st);
+    return static_cast<double>(info.me_last_pgno + 1) * st.ms_psize
+           / static_cast<double>(info.me_mapsize);
+  }
+
+  // Doubles the map if it is still at least `threshold` full once every
+  // transaction of this process has ended.
+  bool resize(double threshold) {
+    std::unique_lock<std::shared_mutex> all{resize_lock_};
+    if (used_fraction() < threshold)
+      return true;
+    MDB_envinfo info{};
+    mdb_env_info(env_->handle(), &info);
+    auto bigger = info.me_mapsize * 2;
+    if (mdb_env_set_mapsize(env_->handle(), bigger) != 0)
+      return false;
+    AQUAD_INFO("storage", "map grown map_size=" << bigger);
+    return true;
+  }
+
   std::shared_ptr<lmdb::env> env_;
   tables tables_;
+  bool read_only_;
+  std::shared_mutex resize_lock_;
 };
 
 // Stamps a new store with the current format; returns why an existing
 // store cannot be used, or nothing.
-std::string check_format(lmdb::txn& txn, const tables& t) {
+std::string check_format(txn_handle& txn, const tables& t) {
   MDB_val key = as_val(format_key), val;
   if (lmdb::dbi_get(txn, t.meta, &key, &val)) {
     std::uint32_t found = 0;
@@ -352,19 +496,21 @@ std::string check_format(lmdb::txn& txn, const tables& t) {
 
 } // namespace
 
-caf::expected<std::shared_ptr<storage_backend>>
-open_lmdb_backend(const config& cfg) {
+namespace {
+
+bool readable_store(const std::string& path) {
+  auto file = path + "/data.mdb";
+  return ::access(file.c_str(), R_OK) == 0;
+}
+
+// Opens the environment and its tables. A store in a directory aquad may
+// not write is opened read-only, without LMDB's lock file: reads work,
+// writes are refused, and nothing else can be writing there either.
+caf::error open_env(const config& cfg, bool read_only,
+                    std::shared_ptr<lmdb::env>& env, tables& t,
+                    std::string& format_problem) {
   const auto& path = cfg.storage.path;
-  std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  if (ec)
-    return make_error(errc::storage_unavailable,
-                      "cannot create data directory " + path + ": "
-                        + ec.message());
-  std::shared_ptr<lmdb::env> env;
-  tables t{};
-  std::string format_problem;
-  auto err = guarded([&] {
+  return guarded([&] {
     env = std::make_shared<lmdb::env>(lmdb::env::create());
     env->set_mapsize(cfg.storage.map_size);
     env->set_max_dbs(8);
@@ -374,16 +520,44 @@ open_lmdb_backend(const config& cfg) {
     unsigned flags = MDB_NOTLS;
     if (cfg.storage.sync == sync_mode::none)
       flags |= MDB_NOSYNC;
+    if (read_only)
+      flags |= MDB_RDONLY | MDB_NOLOCK;
     env->open(path.c_str(), flags, 0640);
-    auto txn = lmdb::txn::begin(env->handle());
-    t.raw = lmdb::dbi::open(txn, "raw", MDB_CREATE).handle();
-    t.buckets[0] = lmdb::dbi::open(txn, "m1", MDB_CREATE).handle();
-    t.buckets[1] = lmdb::dbi::open(txn, "m5", MDB_CREATE).handle();
-    t.sensors = lmdb::dbi::open(txn, "sensors", MDB_CREATE).handle();
-    t.meta = lmdb::dbi::open(txn, "meta", MDB_CREATE).handle();
-    format_problem = check_format(txn, t);
+    auto txn = txn_handle::begin(env->handle(), read_only ? MDB_RDONLY : 0);
+    unsigned create = read_only ? 0 : MDB_CREATE;
+    t.raw = lmdb::dbi::open(txn, "raw", create).handle();
+    t.buckets[0] = lmdb::dbi::open(txn, "m1", create).handle();
+    t.buckets[1] = lmdb::dbi::open(txn, "m5", create).handle();
+    t.sensors = lmdb::dbi::open(txn, "sensors", create).handle();
+    t.meta = lmdb::dbi::open(txn, "meta", create).handle();
+    if (!read_only)
+      format_problem = check_format(txn, t);
     txn.commit();
   });
+}
+
+} // namespace
+
+caf::expected<std::shared_ptr<storage_backend>>
+open_lmdb_backend(const config& cfg) {
+  const auto& path = cfg.storage.path;
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec)
+    return make_error(errc::storage_unavailable,
+                      "cannot create data directory " + path + ": "
+                        + ec.message());
+  bool writable = ::access(path.c_str(), W_OK | X_OK) == 0;
+  if (!writable && !readable_store(path))
+    return make_error(errc::storage_unavailable,
+                      "data directory " + path + " is not writable by uid "
+                        + std::to_string(::geteuid())
+                        + " and holds no store to read; fix its owner or "
+                          "mode");
+  std::shared_ptr<lmdb::env> env;
+  tables t{};
+  std::string format_problem;
+  auto err = open_env(cfg, !writable, env, t, format_problem);
   if (!err && !format_problem.empty())
     err = make_error(errc::storage_unavailable, format_problem);
   if (err) {
@@ -391,9 +565,13 @@ open_lmdb_backend(const config& cfg) {
     return make_error(p.code, "cannot open LMDB store in " + path + ": "
                                 + p.message);
   }
-  AQUAD_INFO("storage", "opened backend=lmdb path=" << path);
+  if (writable)
+    AQUAD_INFO("storage", "opened backend=lmdb path=" << path);
+  else
+    AQUAD_WARN("storage", "opened read-only backend=lmdb path="
+                            << path << " reason=directory not writable");
   return std::shared_ptr<storage_backend>{
-    std::make_shared<lmdb_backend>(std::move(env), t)};
+    std::make_shared<lmdb_backend>(std::move(env), t, !writable)};
 }
 
 } // namespace aquad
