@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <string>
 
 #include <systemd/sd-daemon.h>
@@ -60,8 +61,19 @@ std::optional<aquad::config> load(const std::string& path) {
   return loaded.cfg;
 }
 
+// Each connection costs a file descriptor; the soft limit (often 1024)
+// would cap http.max_connections below its default, so raise it.
+void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = std::min<rlim_t>(lim.rlim_max, 65536);
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
 int serve(const aquad::config& loaded, const std::string& path) {
   using namespace aquad;
+  raise_fd_limit();
   auto cfg = std::make_shared<const config>(loaded);
   set_log_level(cfg->log.level);
   set_log_json(cfg->log.json);
