@@ -254,7 +254,7 @@ class OverloadTest(unittest.TestCase):
 
             def poster(k):
                 c = d.client()
-                t = now_us() - 3600 * SEC + k * 1000 * SEC
+                t = now_us() - 7200 * SEC + k * 100 * SEC
                 for i in range(30):
                     batch = [{"sensor_id": "o%d" % k,
                               "timestamp": fmt(t + i * 1000 + j),
