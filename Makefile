@@ -21,8 +21,19 @@ run: build
 	mkdir -p var
 	$(BUILD)/daemon/aquad --config $(CONFIG)
 
+# Every test, then every test again built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (leaks included) in a build directory of its
+# own. ThreadSanitizer is not run: see docs/operations.md, "Sanitizers".
+ASAN_BUILD ?= build-asan
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DAQUAD_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
 
 # libFuzzer on each target for FUZZ_SECONDS, clang with ASan and UBSan,
 # in its own build directory; new inputs stay in build-fuzz/corpus.

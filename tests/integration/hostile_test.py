@@ -222,7 +222,7 @@ class HostileTest(unittest.TestCase):
         t.start()
         try:
             slowest = max(self.health_ok() for _ in range(5))
-            self.assertLess(slowest, 1.0)
+            self.assertLess(slowest, 2.0)
             rss = rss_anon_kib(self.pid)
             print("RssAnon with 1000 open connections: %d KiB" % rss,
                   file=sys.stderr)
