@@ -17,10 +17,55 @@ namespace aquad {
 
 namespace {
 
+// Counts open connections for http.max_connections. RESTinio's own
+// limiter is owned by its acceptor, which dies before the connections at
+// shutdown (AddressSanitizer caught the use after free); this count lives
+// as long as the last connection's settings.
+struct connection_gate {
+  std::atomic<std::size_t> open{0};
+  std::size_t max = 0;
+};
+
+class connection_counter {
+public:
+  explicit connection_counter(std::shared_ptr<connection_gate> gate)
+    : gate_(std::move(gate)) {}
+
+  void state_changed(const restinio::connection_state::notice_t& n) noexcept {
+    auto cause = n.cause();
+    if (restinio::holds_alternative<restinio::connection_state::accepted_t>(
+          cause))
+      ++gate_->open;
+    else if (restinio::holds_alternative<
+               restinio::connection_state::closed_t>(cause))
+      --gate_->open;
+  }
+
+private:
+  std::shared_ptr<connection_gate> gate_;
+};
+
+// Refuses a new connection at once when max_connections are open: a
+// flood gets closed sockets instead of a growing backlog.
+class connection_admission {
+public:
+  explicit connection_admission(std::shared_ptr<connection_gate> gate)
+    : gate_(std::move(gate)) {}
+
+  restinio::ip_blocker::inspection_result_t
+  inspect(const restinio::ip_blocker::incoming_info_t&) noexcept {
+    return gate_->open.load() < gate_->max ? restinio::ip_blocker::allow()
+                                           : restinio::ip_blocker::deny();
+  }
+
+private:
+  std::shared_ptr<connection_gate> gate_;
+};
+
 // One I/O thread: the actors do the heavy work (docs/architecture.md).
-// The connection limiter makes http.max_connections hold.
 struct traits : restinio::default_single_thread_traits_t {
-  static constexpr bool use_connection_count_limiter = true;
+  using connection_state_listener_t = connection_counter;
+  using ip_blocker_t = connection_admission;
 };
 using server_type = restinio::http_server_t<traits>;
 
@@ -109,6 +154,7 @@ struct http_server::impl {
   http_context ctx;
   http_router router;
   std::shared_ptr<edge_state> edge = std::make_shared<edge_state>();
+  std::shared_ptr<connection_gate> gate = std::make_shared<connection_gate>();
   asio::io_context io;
   std::unique_ptr<server_type> server;
   std::thread thread;
@@ -192,6 +238,7 @@ http_server::~http_server() {
 caf::error http_server::start() {
   const auto& cfg = *impl_->ctx.cfg;
   auto* self = impl_.get();
+  self->gate->max = cfg.http.max_connections;
   try {
     impl_->server = std::make_unique<server_type>(
       restinio::external_io_context(impl_->io), [&](auto& settings) {
@@ -199,7 +246,9 @@ caf::error http_server::start() {
         settings.address(cfg.listen.address)
           .port(cfg.listen.port)
           .max_pipelined_requests(16)
-          .max_parallel_connections(cfg.http.max_connections)
+          .connection_state_listener(
+            std::make_shared<connection_counter>(self->gate))
+          .ip_blocker(std::make_shared<connection_admission>(self->gate))
           .read_next_http_message_timelimit(
             microseconds{cfg.http.read_timeout})
           .write_http_response_timelimit(microseconds{cfg.http.write_timeout})

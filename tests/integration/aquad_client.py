@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import http.client
@@ -137,6 +138,10 @@ class Daemon:
             code = self.proc.wait()
         self.proc = None
         self.log.close()
+        if code != 0:
+            # The log says why (a sanitizer report, say); show its end.
+            sys.stderr.write("aquad exited %s; log tail:\n%s\n" % (
+                code, self.log_text()[-6000:]))
         return code
 
     def log_text(self):

@@ -247,6 +247,30 @@ class HostileTest(unittest.TestCase):
 
 class OverloadTest(unittest.TestCase):
 
+    def test_past_max_connections_new_ones_are_closed(self):
+        d = Daemon(BINARY, "http: {max_connections: 20}\n").start()
+        try:
+            held = [socket.create_connection(("127.0.0.1", d.port))
+                    for _ in range(20)]
+            time.sleep(0.3)
+            extra = socket.create_connection(("127.0.0.1", d.port),
+                                             timeout=3)
+            extra.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            try:
+                self.assertEqual(extra.recv(100), b"")
+            except ConnectionResetError:
+                pass
+            extra.close()
+            for s in held:
+                s.close()
+            time.sleep(0.3)
+            c = d.client()
+            self.assertEqual(c.get("/health").status, 200)
+            c.close()
+            self.assertEqual(d.stop(), 0)
+        finally:
+            d.cleanup()
+
     def test_past_max_in_flight_quick_503_with_retry_after(self):
         d = Daemon(BINARY, "http: {max_in_flight: 2}\n").start()
         try:
