@@ -144,6 +144,18 @@ reader range_of(std::function<void(config&, double, double)> set) {
   };
 }
 
+reader readable_file(std::function<void(config&, const std::string&)> set) {
+  return [=](const YAML::Node& node, config& cfg) -> std::string {
+    std::string text;
+    if (!scalar(node, text) || text.empty())
+      return "must be the path of a PEM file";
+    if (!std::ifstream{text})
+      return "cannot read " + text;
+    set(cfg, text);
+    return {};
+  };
+}
+
 std::string read_address(const YAML::Node& node, config& cfg) {
   std::string text;
   unsigned char buf[16];
@@ -245,6 +257,12 @@ const std::vector<key_rule>& rules() {
     {"listen", "address", read_address},
     {"listen", "port", unsigned_in(1, 65535, [](C& c, std::uint64_t v) {
        c.listen.port = static_cast<std::uint16_t>(v);
+     })},
+    {"listen", "tls_cert", readable_file([](C& c, const std::string& v) {
+       c.listen.tls_cert = v;
+     })},
+    {"listen", "tls_key", readable_file([](C& c, const std::string& v) {
+       c.listen.tls_key = v;
      })},
     {"storage", "backend",
      one_of({"lmdb", "memory"},
@@ -404,6 +422,7 @@ void read_section(const std::string& name, const YAML::Node& body,
 }
 
 void read_root(const YAML::Node& root, config_load& out);
+void check_together(config_load& out);
 
 } // namespace
 
@@ -446,6 +465,7 @@ config_load load_config_text(std::string_view yaml) {
   // by throwing; both become one issue with the line it marks.
   try {
     read_root(YAML::Load(std::string{yaml}), out);
+    check_together(out);
   } catch (const YAML::Exception& e) {
     config_issue issue;
     issue.line = e.mark.line < 0 ? 0 : e.mark.line + 1;
@@ -457,6 +477,13 @@ config_load load_config_text(std::string_view yaml) {
 }
 
 namespace {
+
+void check_together(config_load& out) {
+  const auto& l = out.cfg.listen;
+  if (l.tls_cert.empty() != l.tls_key.empty())
+    out.issues.push_back({0, "listen.tls_cert",
+                          "tls_cert and tls_key go together", 0});
+}
 
 void read_root(const YAML::Node& root, config_load& out) {
   if (root.IsNull())
@@ -545,6 +572,11 @@ std::string render_config(const config& c) {
   std::ostringstream os;
   os << "listen:\n  address: " << c.listen.address
      << "\n  port: " << c.listen.port << "\n";
+  if (!c.listen.tls_cert.empty())
+    os << "  tls_cert: " << YAML::Node(c.listen.tls_cert)
+       << "\n  tls_key: " << YAML::Node(c.listen.tls_key) << "\n";
+  else
+    os << "  # tls_cert: (unset: plain HTTP)\n  # tls_key: (unset)\n";
   os << "storage:\n  backend: " << c.storage.backend
      << "\n  path: " << YAML::Node(c.storage.path)
      << "\n  sync: " << (c.storage.sync == sync_mode::full ? "full" : "none")

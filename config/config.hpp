@@ -21,6 +21,8 @@ struct config {
   struct listen_section {
     std::string address = "127.0.0.1";
     std::uint16_t port = 5000;
+    std::string tls_cert; ///< PEM chain; with tls_key, serve HTTPS
+    std::string tls_key;  ///< PEM private key
   } listen;
 
   struct storage_section {

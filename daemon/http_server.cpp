@@ -7,6 +7,7 @@
 #include <thread>
 
 #include <restinio/all.hpp>
+#include <restinio/tls.hpp>
 
 #include "common/errc.hpp"
 #include "common/log.hpp"
@@ -67,7 +68,50 @@ struct traits : restinio::default_single_thread_traits_t {
   using connection_state_listener_t = connection_counter;
   using ip_blocker_t = connection_admission;
 };
-using server_type = restinio::http_server_t<traits>;
+
+struct tls_traits
+  : restinio::single_thread_tls_traits_t<restinio::asio_timer_manager_t,
+                                         restinio::null_logger_t> {
+  using connection_state_listener_t = connection_counter;
+  using ip_blocker_t = connection_admission;
+};
+
+// A RESTinio server, plain or TLS, behind one face.
+class listener {
+public:
+  virtual ~listener() = default;
+  virtual void open() = 0;
+  virtual void close() = 0;
+};
+
+template <class Traits>
+class restinio_listener final : public listener {
+public:
+  template <class Configure>
+  restinio_listener(asio::io_context& io, Configure&& configure)
+    : server_(restinio::external_io_context(io),
+              std::forward<Configure>(configure)) {}
+
+  void open() override { server_.open_sync(); }
+  void close() override { server_.close_sync(); }
+
+private:
+  restinio::http_server_t<Traits> server_;
+};
+
+// TLS 1.2 and later with the configured certificate chain and key.
+asio::ssl::context make_tls_context(const config& cfg) {
+  asio::ssl::context ctx{asio::ssl::context::tls_server};
+  ctx.set_options(asio::ssl::context::default_workarounds
+                  | asio::ssl::context::no_sslv2
+                  | asio::ssl::context::no_sslv3
+                  | asio::ssl::context::no_tlsv1
+                  | asio::ssl::context::no_tlsv1_1
+                  | asio::ssl::context::single_dh_use);
+  ctx.use_certificate_chain_file(cfg.listen.tls_cert);
+  ctx.use_private_key_file(cfg.listen.tls_key, asio::ssl::context::pem);
+  return ctx;
+}
 
 const char* reason_phrase(int status) {
   switch (status) {
@@ -156,7 +200,7 @@ struct http_server::impl {
   std::shared_ptr<edge_state> edge = std::make_shared<edge_state>();
   std::shared_ptr<connection_gate> gate = std::make_shared<connection_gate>();
   asio::io_context io;
-  std::unique_ptr<server_type> server;
+  std::unique_ptr<listener> server;
   std::thread thread;
 
   explicit impl(http_context c) : ctx(c), router(std::move(c)) {}
@@ -239,9 +283,7 @@ caf::error http_server::start() {
   const auto& cfg = *impl_->ctx.cfg;
   auto* self = impl_.get();
   self->gate->max = cfg.http.max_connections;
-  try {
-    impl_->server = std::make_unique<server_type>(
-      restinio::external_io_context(impl_->io), [&](auto& settings) {
+  auto configure = [&](auto& settings) {
         using std::chrono::microseconds;
         settings.address(cfg.listen.address)
           .port(cfg.listen.port)
@@ -268,8 +310,19 @@ caf::error http_server::start() {
             .max_field_name_size(cfg.http.max_header_bytes)
             .max_field_value_size(cfg.http.max_header_bytes)
             .max_field_count(cfg.http.max_headers));
-      });
-    impl_->server->open_sync();
+  };
+  bool tls = !cfg.listen.tls_cert.empty();
+  try {
+    if (tls)
+      impl_->server = std::make_unique<restinio_listener<tls_traits>>(
+        impl_->io, [&](auto& settings) {
+          configure(settings);
+          settings.tls_context(make_tls_context(cfg));
+        });
+    else
+      impl_->server =
+        std::make_unique<restinio_listener<traits>>(impl_->io, configure);
+    impl_->server->open();
   } catch (const std::exception& e) {
     return make_error(errc::storage_unavailable,
                       "cannot listen on " + cfg.listen.address + ":"
@@ -277,7 +330,8 @@ caf::error http_server::start() {
   }
   impl_->thread = std::thread([self] { self->io.run(); });
   AQUAD_INFO("http", "listening address=" << cfg.listen.address
-                                          << " port=" << cfg.listen.port);
+                                          << " port=" << cfg.listen.port
+                                          << " tls=" << (tls ? "on" : "off"));
   return {};
 }
 
@@ -285,7 +339,7 @@ void http_server::drain(std::chrono::milliseconds grace) {
   if (!impl_->server)
     return;
   impl_->edge->draining.store(true);
-  asio::post(impl_->io, [self = impl_.get()] { self->server->close_sync(); });
+  asio::post(impl_->io, [self = impl_.get()] { self->server->close(); });
   if (!impl_->edge->inflight.wait_idle(grace))
     AQUAD_WARN("http", "shutdown grace over with requests still in flight");
 }

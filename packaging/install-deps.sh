@@ -8,7 +8,7 @@ set -eu
 packages="cmake make g++ pkg-config
   libcaf-dev librestinio-dev libasio-dev libfmt-dev libhttp-parser-dev
   liblmdb-dev liblmdb++-dev lmdb-utils libyaml-cpp-dev nlohmann-json3-dev
-  libsimdjson-dev libsystemd-dev dpkg-dev clang libclang-rt-14-dev
+  libsimdjson-dev libsystemd-dev libssl-dev dpkg-dev clang libclang-rt-14-dev
   doctest-dev python3 python3-requests python3-yaml"
 
 missing=""

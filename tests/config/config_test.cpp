@@ -156,7 +156,7 @@ TEST_CASE("issues carry the column and say what is allowed") {
   CHECK(l.issues[0].column == 3);
   auto text = format_issue("f.yaml", l.issues[0]);
   CHECK(text == "f.yaml:2: listen.prot: unknown key; listen takes address, "
-                "port (column 3)");
+                "port, tls_cert, tls_key (column 3)");
   CHECK(l.issues[1].reason.find("sections are listen, storage")
         != std::string::npos);
 }

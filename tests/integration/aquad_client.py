@@ -89,9 +89,10 @@ class Daemon:
     """The aquad binary on a free port with a scratch data directory."""
 
     def __init__(self, binary, extra_config="", data_dir=None,
-                 storage_options=""):
+                 storage_options="", listen_options=""):
         self.binary = binary
         self.storage_options = storage_options
+        self.listen_options = listen_options
         self.tmp = tempfile.TemporaryDirectory(prefix="aquad-it-")
         self.data_dir = data_dir or os.path.join(self.tmp.name, "data")
         self.port = free_port()
@@ -101,17 +102,23 @@ class Daemon:
 
     def write_config(self, extra):
         with open(self.config_path, "w") as f:
-            f.write("listen: {address: 127.0.0.1, port: %d}\n" % self.port)
+            f.write("listen: {address: 127.0.0.1, port: %d%s}\n" % (
+                self.port, ", " + self.listen_options
+                if self.listen_options else ""))
             f.write("storage: {path: %s%s}\n" % (
                 self.data_dir, ", " + self.storage_options
                 if self.storage_options else ""))
             f.write(extra)
 
-    def start(self, timeout=20):
+    def spawn(self):
+        """Starts the process without waiting for it to serve."""
         self.log = open(os.path.join(self.tmp.name, "aquad.log"), "ab")
         self.proc = subprocess.Popen(
             [self.binary, "--config", self.config_path],
             stdout=self.log, stderr=self.log)
+
+    def start(self, timeout=20):
+        self.spawn()
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
