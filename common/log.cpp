@@ -6,28 +6,14 @@
 #include <string>
 #include <unistd.h>
 
+#include "common/json_text.hpp"
+
 namespace aquad {
 
 namespace {
 
 std::atomic<int> current_level{static_cast<int>(log_level::info)};
 std::atomic<bool> json_lines{false};
-
-void append_escaped(std::string& out, std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      out += "\\u00";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-}
 
 constexpr const char* level_names[] = {"error", "warning", "info", "debug",
                                        "trace"};
@@ -65,9 +51,9 @@ void write_log(log_level level, std::string_view component,
     line += "{\"level\":\"";
     line += level_names[static_cast<int>(level)];
     line += "\",\"component\":\"";
-    append_escaped(line, component);
+    append_json_escaped(line, component);
     line += "\",\"message\":\"";
-    append_escaped(line, text);
+    append_json_escaped(line, text);
     line += "\"}\n";
   } else {
     line += level_names[static_cast<int>(level)];
