@@ -139,7 +139,12 @@ public:
   virtual bool grow() { return false; }
 };
 
-/// Opens the backend that `cfg.storage` names.
-caf::expected<std::shared_ptr<storage_backend>> open_backend(const config& cfg);
+/// Whether opening may create a new, empty store.
+enum class open_mode { create, existing };
+
+/// Opens the backend that `cfg.storage` names. With `open_mode::existing`
+/// (the tools: verify, backup) a missing store is an error, not a new one.
+caf::expected<std::shared_ptr<storage_backend>>
+open_backend(const config& cfg, open_mode mode = open_mode::create);
 
 } // namespace aquad

@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <cctype>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -21,11 +23,19 @@ constexpr micros max_duration = 1'000'000 * usec_per_day;
 // reason it cannot. Readers never throw.
 using reader = std::function<std::string(const YAML::Node&, config&)>;
 
+// A reader that may find several problems in one value (a list of
+// entries); it reports each itself.
+using multi_reader = std::function<void(
+  const YAML::Node&, config&, const std::string&, std::vector<config_issue>&)>;
+
 struct key_rule {
   const char* section;
   const char* key;
   reader read;
+  multi_reader read_all = nullptr;
 };
+
+config_issue at(const YAML::Node& node, std::string key, std::string reason);
 
 bool scalar(const YAML::Node& node, std::string& out) {
   if (!node.IsScalar())
@@ -144,14 +154,25 @@ reader range_of(std::function<void(config&, double, double)> set) {
   };
 }
 
-reader readable_file(std::function<void(config&, const std::string&)> set) {
+// A PEM file holding a block whose label ends with `label`
+// ("CERTIFICATE", "PRIVATE KEY"), so that a swapped or foreign file is
+// found by --check-config rather than at start.
+reader pem_file(std::string label,
+                std::function<void(config&, const std::string&)> set) {
   return [=](const YAML::Node& node, config& cfg) -> std::string {
-    std::string text;
-    if (!scalar(node, text) || text.empty())
+    std::string path;
+    if (!scalar(node, path) || path.empty())
       return "must be the path of a PEM file";
-    if (!std::ifstream{text})
-      return "cannot read " + text;
-    set(cfg, text);
+    std::ifstream in{path};
+    if (!std::filesystem::is_regular_file(path) || !in)
+      return "cannot read " + path;
+    std::stringstream text;
+    text << in.rdbuf();
+    auto body = text.str();
+    if (body.find("-----BEGIN ") == std::string::npos
+        || body.find(label + "-----") == std::string::npos)
+      return path + " holds no PEM " + label + " block";
+    set(cfg, path);
     return {};
   };
 }
@@ -193,14 +214,35 @@ std::string read_sensors(const YAML::Node& node, config& cfg) {
   return {};
 }
 
+// A bearer token as RFC 6750 allows it: letters, digits, -._~+/ and
+// trailing = signs; no spaces, so nothing can be lost to trimming.
+bool token_text(const std::string& t) {
+  std::size_t i = 0;
+  auto ok = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-'
+           || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+  };
+  while (i < t.size() && ok(t[i]))
+    ++i;
+  if (i == 0)
+    return false;
+  while (i < t.size() && t[i] == '=')
+    ++i;
+  return i == t.size();
+}
+
 // One entry of auth.tokens: {token: S, scope: read|write|both} or
 // {token_file: PATH, scope: ...}; a file holds the token on its first line.
 std::string read_token(const YAML::Node& node, config::auth_section::token& t) {
   if (!node.IsMap())
     return "each token is a mapping {token or token_file, scope}";
   std::string secret, file, scope;
+  std::vector<std::string> seen;
   for (const auto& kv : node) {
     auto key = kv.first.as<std::string>();
+    if (std::find(seen.begin(), seen.end(), key) != seen.end())
+      return key + " given more than once";
+    seen.push_back(key);
     std::string value;
     if (!scalar(kv.second, value))
       return key + " must be a string";
@@ -217,13 +259,18 @@ std::string read_token(const YAML::Node& node, config::auth_section::token& t) {
     return "give exactly one of token and token_file";
   if (!file.empty()) {
     std::ifstream in{file};
-    if (!in || !std::getline(in, secret))
+    if (!std::filesystem::is_regular_file(file) || !in
+        || !std::getline(in, secret))
       return "cannot read token_file " + file;
-    while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' '))
+    while (!secret.empty()
+           && std::isspace(static_cast<unsigned char>(secret.back())))
       secret.pop_back();
   }
   if (secret.size() < 16)
     return "a token must be at least 16 characters";
+  if (!token_text(secret))
+    return "a token may hold only letters, digits and -._~+/ "
+           "(then = signs)";
   if (scope != "read" && scope != "write" && scope != "both")
     return "scope must be read, write or both";
   t.secret = secret;
@@ -232,23 +279,41 @@ std::string read_token(const YAML::Node& node, config::auth_section::token& t) {
   return {};
 }
 
-std::string read_tokens(const YAML::Node& node, config& cfg) {
+void read_tokens(const YAML::Node& node, config& cfg, const std::string& key,
+                 std::vector<config_issue>& issues) {
   if (node.IsNull()) {
     cfg.auth.tokens.clear();
-    return {};
+    return;
   }
-  if (!node.IsSequence())
-    return "must be a list of {token or token_file, scope}";
+  if (!node.IsSequence()) {
+    issues.push_back(at(node, key, "must be a list of {token or "
+                                   "token_file, scope}"));
+    return;
+  }
   std::vector<config::auth_section::token> tokens;
+  auto before = issues.size();
+  std::size_t n = 0;
   for (const auto& item : node) {
+    ++n;
     config::auth_section::token t;
     auto why = read_token(item, t);
-    if (!why.empty())
-      return why;
+    if (!why.empty()) {
+      issues.push_back(at(item, key, "entry " + std::to_string(n) + ": "
+                                       + why));
+      continue;
+    }
+    for (const auto& other : tokens)
+      if (other.secret == t.secret)
+        why = "entry " + std::to_string(n)
+              + ": the same token is listed twice";
+    if (!why.empty()) {
+      issues.push_back(at(item, key, why));
+      continue;
+    }
     tokens.push_back(std::move(t));
   }
-  cfg.auth.tokens = std::move(tokens);
-  return {};
+  if (issues.size() == before)
+    cfg.auth.tokens = std::move(tokens);
 }
 
 const std::vector<key_rule>& rules() {
@@ -258,12 +323,12 @@ const std::vector<key_rule>& rules() {
     {"listen", "port", unsigned_in(1, 65535, [](C& c, std::uint64_t v) {
        c.listen.port = static_cast<std::uint16_t>(v);
      })},
-    {"listen", "tls_cert", readable_file([](C& c, const std::string& v) {
-       c.listen.tls_cert = v;
-     })},
-    {"listen", "tls_key", readable_file([](C& c, const std::string& v) {
-       c.listen.tls_key = v;
-     })},
+    {"listen", "tls_cert",
+     pem_file("CERTIFICATE",
+              [](C& c, const std::string& v) { c.listen.tls_cert = v; })},
+    {"listen", "tls_key",
+     pem_file("PRIVATE KEY",
+              [](C& c, const std::string& v) { c.listen.tls_key = v; })},
     {"storage", "backend",
      one_of({"lmdb", "memory"},
             [](C& c, const std::string& v) { c.storage.backend = v; })},
@@ -332,7 +397,7 @@ const std::vector<key_rule>& rules() {
     {"http", "max_headers",
      unsigned_in(8, 100'000,
                  [](C& c, std::uint64_t v) { c.http.max_headers = v; })},
-    {"auth", "tokens", read_tokens},
+    {"auth", "tokens", nullptr, read_tokens},
     {"auth", "metrics", one_of({"open", "token"},
                                [](C& c, const std::string& v) {
                                  c.auth.metrics_open = v == "open";
@@ -415,6 +480,10 @@ void read_section(const std::string& name, const YAML::Node& body,
                                 + keys_of(name)));
       continue;
     }
+    if (rule->read_all) {
+      rule->read_all(entry.second, out.cfg, dotted, out.issues);
+      continue;
+    }
     auto reason = rule->read(entry.second, out.cfg);
     if (!reason.empty())
       out.issues.push_back(at(entry.second, dotted, reason));
@@ -422,7 +491,7 @@ void read_section(const std::string& name, const YAML::Node& body,
 }
 
 void read_root(const YAML::Node& root, config_load& out);
-void check_together(config_load& out);
+void check_together(const YAML::Node& root, config_load& out);
 
 } // namespace
 
@@ -464,8 +533,10 @@ config_load load_config_text(std::string_view yaml) {
   // yaml-cpp reports syntax errors and odd shapes (a mapping used as a key)
   // by throwing; both become one issue with the line it marks.
   try {
-    read_root(YAML::Load(std::string{yaml}), out);
-    check_together(out);
+    auto root = YAML::Load(std::string{yaml});
+    read_root(root, out);
+    if (out.issues.empty())
+      check_together(root, out);
   } catch (const YAML::Exception& e) {
     config_issue issue;
     issue.line = e.mark.line < 0 ? 0 : e.mark.line + 1;
@@ -478,11 +549,14 @@ config_load load_config_text(std::string_view yaml) {
 
 namespace {
 
-void check_together(config_load& out) {
+void check_together(const YAML::Node& root, config_load& out) {
   const auto& l = out.cfg.listen;
-  if (l.tls_cert.empty() != l.tls_key.empty())
-    out.issues.push_back({0, "listen.tls_cert",
-                          "tls_cert and tls_key go together", 0});
+  if (l.tls_cert.empty() == l.tls_key.empty())
+    return;
+  std::string given = l.tls_cert.empty() ? "tls_key" : "tls_cert";
+  std::string missing = l.tls_cert.empty() ? "tls_cert" : "tls_key";
+  out.issues.push_back(at(root["listen"][given], "listen." + given,
+                          "needs listen." + missing + " too"));
 }
 
 void read_root(const YAML::Node& root, config_load& out) {
@@ -514,6 +588,15 @@ void read_root(const YAML::Node& root, config_load& out) {
 } // namespace
 
 config_load load_config_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    config_load out;
+    out.issues.push_back(
+      {0, "", std::filesystem::exists(path, ec) ? "is not a regular file"
+                                                 : "no such file",
+       0});
+    return out;
+  }
   std::ifstream in{path};
   if (!in) {
     config_load out;

@@ -55,7 +55,7 @@ struct config {
 
   /// Limits of the HTTP edge; see docs/configuration.md for why each.
   struct http_section {
-    std::uint64_t max_connections = 1024;
+    std::uint64_t max_connections = 256;
     std::uint64_t max_in_flight = 4096;
     std::uint64_t max_in_flight_bytes = 256ULL << 20;
     micros read_timeout = 30 * usec_per_sec;

@@ -98,6 +98,36 @@ http_response json_response(int status, std::string body) {
   return r;
 }
 
+// Whether an Accept header prefers CSV: text/csv with a quality above
+// that of JSON (application/json, application/*, */*); case-insensitive.
+bool prefers_csv(std::string_view accept) {
+  double csv = 0, json = 0;
+  while (!accept.empty()) {
+    auto comma = accept.find(',');
+    auto item = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? std::string_view{}
+                                             : accept.substr(comma + 1);
+    auto semi = item.find(';');
+    std::string type;
+    for (char c : item.substr(0, semi))
+      if (c != ' ' && c != '\t')
+        type += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    double q = 1;
+    if (semi != std::string_view::npos) {
+      auto params = item.substr(semi);
+      auto pos = params.find("q=");
+      if (pos != std::string_view::npos)
+        q = std::atof(std::string{params.substr(pos + 2)}.c_str());
+    }
+    if (type == "text/csv")
+      csv = std::max(csv, q);
+    else if (type == "application/json" || type == "application/*"
+             || type == "*/*")
+      json = std::max(json, q);
+  }
+  return csv > 0 && csv > json;
+}
+
 http_response csv_response(std::string body) {
   http_response r;
   r.content_type = "text/csv; charset=utf-8";
@@ -176,6 +206,10 @@ std::optional<problem> access_problem(const config& cfg, const route& r,
     return problem{errc::unauthorized,
                    "send Authorization: Bearer <token>", {}, std::nullopt};
   given.remove_prefix(scheme.size());
+  while (!given.empty() && (given.front() == ' ' || given.front() == '\t'))
+    given.remove_prefix(1);
+  while (!given.empty() && (given.back() == ' ' || given.back() == '\t'))
+    given.remove_suffix(1);
   bool known = false, read = false, write = false;
   for (const auto& t : auth.tokens) {
     bool match = same_secret(given, t.secret);
@@ -186,6 +220,10 @@ std::optional<problem> access_problem(const config& cfg, const route& r,
   if (!known)
     return problem{errc::unauthorized, "the token is not valid", {},
                    std::nullopt};
+  // Routes that do not exist need some valid token, so that 404 and 405
+  // tell nothing about the API to a client without one.
+  if (r.kind == route_kind::none)
+    return std::nullopt;
   bool needs_write = r.kind == route_kind::measurements;
   if (needs_write ? !write : !read)
     return problem{errc::forbidden,
@@ -196,6 +234,23 @@ std::optional<problem> access_problem(const config& cfg, const route& r,
 }
 
 // Reads work whenever this answers; `writes` says whether they do too.
+// The OpenAPI document with its server set to where it was fetched from,
+// so that Postman's Import -> Link targets this aquad, port and scheme.
+std::string openapi_for(const http_request_view& req) {
+  std::string doc{openapi_yaml()};
+  constexpr std::string_view placeholder = "- url: http://127.0.0.1:5000";
+  bool plain = !req.host.empty() && req.host.size() < 256;
+  for (char c : req.host)
+    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '.'
+                      || c == '-' || c == ':' || c == '[' || c == ']');
+  auto at = doc.find(placeholder);
+  if (plain && at != std::string::npos)
+    doc.replace(at, placeholder.size(),
+                std::string{"- url: "} + (req.tls ? "https://" : "http://")
+                  + std::string{req.host});
+  return doc;
+}
+
 std::string health_body(const store_status& st, const char* backend,
                         bool writes_failing) {
   std::string out = "{\"status\":\"ok\",\"backend\":";
@@ -232,9 +287,27 @@ store_gauges gauges_of(const store_status& st, micros now,
 
 http_router::http_router(http_context ctx) : ctx_(std::move(ctx)) {}
 
-void http_router::handle(const http_request_view& req, respond_fn respond) {
+void http_router::handle(const http_request_view& original,
+                         respond_fn respond) {
+  // HEAD is GET without the body (load balancers probe with it).
+  auto req = original;
+  if (req.method == "HEAD") {
+    req.method = "GET";
+    respond = [respond = std::move(respond)](http_response resp) {
+      resp.body.clear();
+      respond(std::move(resp));
+    };
+  }
   auto r = match(req.path);
   respond = counted(ctx_, r, req, std::move(respond));
+  if (auto p = access_problem(*ctx_.cfg, r, req)) {
+    ctx_.stats->count_reject(r.name, to_string(p->code));
+    auto resp = json_response(http_status(p->code), error_body(*p));
+    if (p->code == errc::unauthorized)
+      resp.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"aquad\"");
+    respond(std::move(resp));
+    return;
+  }
   if (r.kind == route_kind::none) {
     fail(ctx_, r, respond,
          {errc::not_found,
@@ -252,20 +325,12 @@ void http_router::handle(const http_request_view& req, respond_fn respond) {
     respond(std::move(resp));
     return;
   }
-  if (auto p = access_problem(*ctx_.cfg, r, req)) {
-    ctx_.stats->count_reject(r.name, to_string(p->code));
-    auto resp = json_response(http_status(p->code), error_body(*p));
-    if (p->code == errc::unauthorized)
-      resp.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"aquad\"");
-    respond(std::move(resp));
-    return;
-  }
   if (r.kind == route_kind::measurements) {
     post_measurements(r, req, std::move(respond));
   } else if (r.kind == route_kind::openapi) {
     http_response resp;
     resp.content_type = "application/yaml";
-    resp.body = std::string{openapi_yaml()};
+    resp.body = openapi_for(req);
     respond(std::move(resp));
   } else {
     get_query(r, req, std::move(respond));
@@ -321,7 +386,7 @@ void http_router::get_query(const route& r, const http_request_view& req,
   auto& kv = std::get<0>(params);
   auto now = ctx_.now();
   // CSV for spreadsheets: format=csv, or an Accept header asking for it.
-  bool csv = req.accept.find("text/csv") != std::string_view::npos;
+  bool csv = prefers_csv(req.accept);
   if (auto it = kv.find("format"); it != kv.end()
       && (r.kind == route_kind::sensor_raw
           || r.kind == route_kind::sensor_stats)) {
@@ -350,10 +415,17 @@ void http_router::get_query(const route& r, const http_request_view& req,
       break;
     }
     case route_kind::sensor:
-      q = sensor_lookup{r.sensor_id};
-      break;
     case route_kind::sensors:
-      q = sensor_listing{};
+      // These take no parameters; a stray one is likely a mistake.
+      if (!kv.empty())
+        return fail(ctx_, r, respond,
+                    {errc::invalid_query,
+                     "unknown query parameter " + kv.begin()->first,
+                     kv.begin()->first, std::nullopt});
+      if (r.kind == route_kind::sensor)
+        q = sensor_lookup{r.sensor_id};
+      else
+        q = sensor_listing{};
       break;
     default:
       q = store_status_request{};
@@ -387,10 +459,11 @@ void http_router::get_query(const route& r, const http_request_view& req,
           return respond(json_response(200, raw_body(res, next)));
         auto resp = csv_response(raw_csv(res));
         if (next)
-          resp.headers.emplace_back("Link", "</sensors/" + res.sensor_id
-                                              + "/measurements?format=csv"
-                                                "&cursor="
-                                              + *next + ">; rel=\"next\"");
+          resp.headers.emplace_back(
+            "Link", "</sensors/" + res.sensor_id
+                      + "/measurements?format=csv&limit="
+                      + std::to_string(std::get<raw_request>(asked).limit)
+                      + "&cursor=" + *next + ">; rel=\"next\"");
         return respond(std::move(resp));
       }
       case route_kind::sensor_stats: {

@@ -20,6 +20,8 @@ struct http_request_view {
   std::string_view content_type;
   std::string_view accept;
   std::string_view authorization;
+  std::string_view host; ///< the Host header
+  bool tls = false;      ///< arrived over HTTPS
   std::string_view body;
 };
 

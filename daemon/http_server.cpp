@@ -18,12 +18,18 @@ namespace aquad {
 
 namespace {
 
-// Counts open connections for http.max_connections. RESTinio's own
-// limiter is owned by its acceptor, which dies before the connections at
-// shutdown (AddressSanitizer caught the use after free); this count lives
-// as long as the last connection's settings.
+// Counts open connections for http.max_connections: one more when a
+// socket is admitted (before any TLS handshake), one fewer when RESTinio
+// closes its connection. RESTinio's own limiter lives in its acceptor,
+// which dies before the connections at shutdown (AddressSanitizer caught
+// the use after free); counting "accepted" notices instead would miss
+// TLS connections still in their handshake, which RESTinio reports only
+// once it succeeds but reports closed either way. I/O thread only.
+// How far past ingest.max_body a body is still read, to answer it 413.
+constexpr std::uint64_t body_slack = 64 << 10;
+
 struct connection_gate {
-  std::atomic<std::size_t> open{0};
+  std::size_t open = 0;
   std::size_t max = 0;
 };
 
@@ -33,12 +39,9 @@ public:
     : gate_(std::move(gate)) {}
 
   void state_changed(const restinio::connection_state::notice_t& n) noexcept {
-    auto cause = n.cause();
-    if (restinio::holds_alternative<restinio::connection_state::accepted_t>(
-          cause))
-      ++gate_->open;
-    else if (restinio::holds_alternative<
-               restinio::connection_state::closed_t>(cause))
+    if (restinio::holds_alternative<restinio::connection_state::closed_t>(
+          n.cause())
+        && gate_->open > 0)
       --gate_->open;
   }
 
@@ -46,8 +49,8 @@ private:
   std::shared_ptr<connection_gate> gate_;
 };
 
-// Refuses a new connection at once when max_connections are open: a
-// flood gets closed sockets instead of a growing backlog.
+// Admits a socket while fewer than max_connections are open, and closes
+// it at once otherwise: a flood gets closed sockets, not a growing backlog.
 class connection_admission {
 public:
   explicit connection_admission(std::shared_ptr<connection_gate> gate)
@@ -55,8 +58,10 @@ public:
 
   restinio::ip_blocker::inspection_result_t
   inspect(const restinio::ip_blocker::incoming_info_t&) noexcept {
-    return gate_->open.load() < gate_->max ? restinio::ip_blocker::allow()
-                                           : restinio::ip_blocker::deny();
+    if (gate_->open >= gate_->max)
+      return restinio::ip_blocker::deny();
+    ++gate_->open;
+    return restinio::ip_blocker::allow();
   }
 
 private:
@@ -100,6 +105,11 @@ private:
 };
 
 // TLS 1.2 and later with the configured certificate chain and key.
+// LIMITATION(#6): RESTinio 0.6 starts its timeouts only after the TLS
+// handshake, so a client that connects and never finishes one holds its
+// connection slot until it goes; http.max_connections bounds how many
+// such clients there can be. Exposed to hostile networks, terminate TLS
+// in a proxy. Goes when the handshake can be given a deadline.
 asio::ssl::context make_tls_context(const config& cfg) {
   asio::ssl::context ctx{asio::ssl::context::tls_server};
   ctx.set_options(asio::ssl::context::default_workarounds
@@ -257,6 +267,10 @@ struct http_server::impl {
       h.opt_value_of(restinio::http_field::authorization);
     if (authorization)
       view.authorization = *authorization;
+    auto host = h.opt_value_of(restinio::http_field::host);
+    if (host)
+      view.host = *host;
+    view.tls = !ctx.cfg->listen.tls_cert.empty();
     view.body = req->body();
     // Nothing may escape into the server: an unexpected exception is a
     // bug, logged and answered as 500.
@@ -299,13 +313,15 @@ caf::error http_server::start() {
             [self](auto req) { return self->handle(req); });
         // LIMITATION(#6): RESTinio 0.6 closes the connection, without an
         // answer, on a body over its limit and on any request its parser
-        // rejects (a URL or header over 80 KB, a raw space in the target).
-        // Twice max_body leaves room to answer 413 in between; a client
-        // sending more sees the connection close. Goes when the edge can
-        // answer before reading the body.
+        // rejects (a URL or header over the limits, a raw space in the
+        // target). 64 KiB over max_body leaves room to answer 413 to a
+        // slightly long body. Bodies still arriving are RESTinio's, not
+        // counted by max_in_flight_bytes: at worst max_connections of
+        // them, each max_body + 64 KiB, for at most read_timeout. Goes
+        // when the edge can refuse a body before reading it.
         settings.incoming_http_msg_limits(
           restinio::incoming_http_msg_limits_t{}
-            .max_body_size(2 * cfg.ingest.max_body)
+            .max_body_size(cfg.ingest.max_body + body_slack)
             .max_url_size(cfg.http.max_url)
             .max_field_name_size(cfg.http.max_header_bytes)
             .max_field_value_size(cfg.http.max_header_bytes)

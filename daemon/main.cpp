@@ -165,9 +165,10 @@ int serve(const aquad::config& loaded, const std::string& path) {
 int backup(const aquad::config& cfg, const std::string& dest) {
   using namespace aquad;
   std::error_code ec;
-  if (std::filesystem::exists(std::filesystem::path{dest} / "data.mdb")) {
+  if (std::filesystem::exists(dest, ec)
+      && !std::filesystem::is_empty(dest, ec)) {
     std::cerr << "aquad backup: " << dest
-              << " already holds a store; choose an empty directory\n";
+              << " is not empty; choose a new or empty directory\n";
     return exit_usage;
   }
   std::filesystem::create_directories(dest, ec);
@@ -176,7 +177,7 @@ int backup(const aquad::config& cfg, const std::string& dest) {
               << ec.message() << "\n";
     return exit_store;
   }
-  auto backend = open_backend(cfg);
+  auto backend = open_backend(cfg, open_mode::existing);
   if (!backend) {
     std::cerr << "aquad backup: " << to_problem(backend.error()).message
               << "\n";
@@ -197,7 +198,7 @@ int verify(const aquad::config& cfg, bool repair) {
     std::cerr << "aquad verify: needs storage.backend lmdb\n";
     return exit_usage;
   }
-  auto backend = open_backend(cfg);
+  auto backend = open_backend(cfg, open_mode::existing);
   if (!backend) {
     std::cerr << "aquad verify: " << to_problem(backend.error()).message
               << "\n";

@@ -409,6 +409,13 @@ public:
       return make_error(errc::storage_unavailable,
                         "cannot copy the store to " + dir + ": "
                           + mdb_strerror(rc));
+    // The copy is as private as the store (LMDB creates it 0644).
+    std::error_code ec;
+    std::filesystem::permissions(dir + "/data.mdb",
+                                 std::filesystem::perms::owner_read
+                                   | std::filesystem::perms::owner_write
+                                   | std::filesystem::perms::group_read,
+                                 ec);
     return {};
   }
 
@@ -539,9 +546,13 @@ caf::error open_env(const config& cfg, bool read_only,
 } // namespace
 
 caf::expected<std::shared_ptr<storage_backend>>
-open_lmdb_backend(const config& cfg) {
+open_lmdb_backend(const config& cfg, open_mode mode) {
   const auto& path = cfg.storage.path;
   std::error_code ec;
+  if (mode == open_mode::existing
+      && !std::filesystem::exists(path + "/data.mdb", ec))
+    return make_error(errc::storage_unavailable,
+                      "there is no store in " + path);
   std::filesystem::create_directories(path, ec);
   if (ec)
     return make_error(errc::storage_unavailable,

@@ -16,6 +16,6 @@ namespace aquad {
 /// `storage_unavailable` and a message naming the path when the directory
 /// cannot be created or the environment cannot be opened.
 caf::expected<std::shared_ptr<storage_backend>>
-open_lmdb_backend(const config& cfg);
+open_lmdb_backend(const config& cfg, open_mode mode = open_mode::create);
 
 } // namespace aquad

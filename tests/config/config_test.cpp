@@ -240,3 +240,67 @@ TEST_CASE("tokens come inline or from a file, with a scope each") {
 }
 
 }
+
+TEST_SUITE("config") {
+
+TEST_CASE("issue 6: every bad token is its own problem") {
+  auto l = load_config_text(
+    "auth:\n  tokens:\n"
+    "    - {token: short, scope: read}\n"
+    "    - {token: ok-token-0123456789, scope: admin}\n"
+    "    - {scope: read}\n"
+    "    - {token: \"                    \", scope: read}\n"
+    "    - {token: ok-token-0123456789, token: b, scope: read}\n"
+    "    - {token: same-token-0123456789, scope: read}\n"
+    "    - {token: same-token-0123456789, scope: write}\n");
+  int lines[] = {3, 4, 5, 6, 7, 9};
+  REQUIRE(l.issues.size() == 6);
+  for (std::size_t i = 0; i < 6; ++i) {
+    INFO(l.issues[i].reason);
+    CHECK(l.issues[i].key == "auth.tokens");
+    CHECK(l.issues[i].line == lines[i]);
+  }
+  CHECK(l.issues[5].reason.find("listed twice") != std::string::npos);
+}
+
+TEST_CASE("issue 6: TLS files are checked for PEM content and go together") {
+  auto dir = std::string{std::getenv("TMPDIR") ? std::getenv("TMPDIR")
+                                               : "/tmp"};
+  auto cert = dir + "/aquad-test-cert.pem", key = dir + "/aquad-test-key.pem";
+  std::ofstream{cert} << "-----BEGIN CERTIFICATE-----\nx\n"
+                         "-----END CERTIFICATE-----\n";
+  std::ofstream{key} << "-----BEGIN PRIVATE KEY-----\nx\n"
+                        "-----END PRIVATE KEY-----\n";
+  auto ok = load_config_text("listen: {tls_cert: " + cert + ", tls_key: "
+                             + key + "}\n");
+  CHECK(ok.issues.empty());
+  auto swapped = load_config_text("listen: {tls_cert: " + key
+                                  + ", tls_key: " + cert + "}\n");
+  CHECK(swapped.issues.size() == 2);
+  auto alone = load_config_text("listen:\n  port: 1\n  tls_key: " + key
+                                + "\n");
+  REQUIRE(alone.issues.size() == 1);
+  CHECK(alone.issues[0].key == "listen.tls_key");
+  CHECK(alone.issues[0].line == 3);
+  std::remove(cert.c_str());
+  std::remove(key.c_str());
+}
+
+TEST_CASE("issue 6: a directory is not a configuration file") {
+  auto l = load_config_file("/");
+  REQUIRE(l.issues.size() == 1);
+  CHECK(l.issues[0].reason == "is not a regular file");
+}
+
+}
+
+TEST_SUITE("config") {
+
+TEST_CASE("config/aquad.yaml holds exactly the defaults") {
+  auto l = load_config_file(std::string{AQUAD_SOURCE_DIR}
+                            + "/config/aquad.yaml");
+  REQUIRE(l.issues.empty());
+  CHECK(render_config(l.cfg) == render_config(config{}));
+}
+
+}

@@ -79,6 +79,20 @@ def main():
                                 live.config_path, dest],
                                capture_output=True, text=True, timeout=60)
         assert again.returncode == 2, "overwrote an existing copy"
+        mode = os.stat(os.path.join(dest, "data.mdb")).st_mode & 0o777
+        assert mode == 0o640, "copy is mode %o" % mode
+        # Tools on a path without a store fail; they do not make one.
+        empty = Daemon(binary, data_dir=os.path.join(live.tmp.name, "none"))
+        for tool in (["verify"], ["backup"]):
+            args = [binary] + tool + ["--config", empty.config_path]
+            if tool == ["backup"]:
+                args.append(os.path.join(live.tmp.name, "nothing"))
+            r = subprocess.run(args, capture_output=True, text=True,
+                               timeout=60)
+            assert r.returncode == 3, (tool, r.returncode, r.stderr)
+            assert "no store" in r.stderr, r.stderr
+        assert not os.path.exists(os.path.join(live.tmp.name, "none"))
+        empty.cleanup()
         print("backup under load: %d batches acknowledged before it, copy "
               "holds %s, %s" % (len(before), stored, check.stdout.strip()))
     finally:

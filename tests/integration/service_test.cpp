@@ -337,3 +337,49 @@ TEST_CASE("metrics can require a token") {
 }
 
 }
+
+TEST_SUITE("service") {
+
+TEST_CASE("issue 6: HEAD answers like GET without a body") {
+  service_harness h;
+  auto r = h.request("HEAD", "/health");
+  CHECK(r.status == 200);
+  CHECK(r.text.empty());
+  r = h.request("HEAD", "/nope");
+  CHECK(r.status == 404);
+  CHECK(r.text.empty());
+}
+
+TEST_CASE("issue 6: Accept picks CSV only when preferred over JSON") {
+  service_harness h;
+  REQUIRE(h.post(reading("s1", h.now.load() - sec, 20)).status == 201);
+  auto kind = [&](const std::string& accept) {
+    auto r = h.request("GET", "/sensors/s1/stats", {}, {}, accept);
+    return r.text.rfind("start,end", 0) == 0 ? "csv" : "json";
+  };
+  CHECK(std::string{kind("text/csv")} == "csv");
+  CHECK(std::string{kind("TEXT/CSV")} == "csv");
+  CHECK(std::string{kind("text/csv;q=0.1, application/json")} == "json");
+  CHECK(std::string{kind("application/json;q=0.5, text/csv")} == "csv");
+  CHECK(std::string{kind("text/csvx")} == "json");
+  CHECK(std::string{kind("*/*")} == "json");
+  CHECK(h.get("/sensors?foo=1").status == 400);
+  CHECK(h.get("/sensors/s1?format=csv").status == 400);
+}
+
+TEST_CASE("issue 6: with tokens, unknown routes need a token too") {
+  config cfg;
+  cfg.auth.tokens = {{"reader-0123456789abcdef", true, false}};
+  service_harness h{cfg};
+  CHECK(h.get("/nope").status == 401);
+  CHECK(h.request("DELETE", "/sensors").status == 401);
+  auto as_reader = [&](const std::string& method, const std::string& path,
+                       const std::string& header) {
+    return h.request(method, path, "", "", "", header).status;
+  };
+  CHECK(as_reader("GET", "/nope", "Bearer reader-0123456789abcdef") == 404);
+  CHECK(as_reader("GET", "/sensors", "Bearer  reader-0123456789abcdef ")
+        == 200);
+}
+
+}

@@ -85,6 +85,25 @@ class TlsTest(unittest.TestCase):
                 pass
             s.close()
 
+            # Failed handshakes (plain HTTP above, bare connects, untrusted
+            # clients) must not lock trusted clients out: each frees its
+            # connection slot.
+            for _ in range(30):
+                socket.create_connection(("127.0.0.1", d.port)).close()
+            for _ in range(5):
+                bad = http.client.HTTPSConnection(
+                    "127.0.0.1", d.port, timeout=5,
+                    context=ssl.create_default_context())
+                with self.assertRaises((ssl.SSLError, OSError)):
+                    bad.request("GET", "/health")
+                bad.close()
+            for _ in range(20):
+                ok = http.client.HTTPSConnection("127.0.0.1", d.port,
+                                                 context=ctx, timeout=5)
+                ok.request("GET", "/health")
+                self.assertEqual(ok.getresponse().status, 200)
+                ok.close()
+
             old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             old.load_verify_locations(cert)
             try:

@@ -35,7 +35,8 @@ LAYOUT = ["usr/bin/aquad",
           "etc/aquad/aquad.yaml",
           "usr/share/doc/aquad/README.md",
           "usr/share/doc/aquad/configuration.md",
-          "usr/share/doc/aquad/openapi.yaml"]
+          "usr/share/doc/aquad/openapi.yaml",
+          "usr/share/doc/aquad/copyright"]
 
 
 def run(cmd, **kw):
@@ -64,6 +65,7 @@ class PackagingTest(unittest.TestCase):
         binary = os.path.join(self.stage, "usr/bin/aquad")
         self.assertEqual(run([binary, "--version"]).returncode, 0)
         conf = os.path.join(self.stage, "etc/aquad/aquad.yaml")
+        self.assertEqual(os.stat(conf).st_mode & 0o777, 0o640)
         r = run([binary, "--check-config", conf])
         self.assertEqual(r.returncode, 0, r.stderr)
         printed = run([binary, "--print-config", "--config", conf]).stdout
@@ -107,6 +109,9 @@ class PackagingTest(unittest.TestCase):
                          .split(), ["/etc/aquad/aquad.yaml"])
         postinst = open(os.path.join(control, "postinst")).read()
         self.assertIn("sysusers", postinst)
+        self.assertIn("chmod 0640 /etc/aquad/aquad.yaml", postinst)
+        prerm = open(os.path.join(control, "prerm")).read()
+        self.assertIn("systemctl stop aquad.service", prerm)
         for surprise in ("systemctl enable", "systemctl start",
                          "systemctl restart", "deb-systemd-invoke"):
             self.assertNotIn(surprise, postinst)

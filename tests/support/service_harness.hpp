@@ -88,7 +88,7 @@ public:
             == std::future_status::ready);
     auto resp = answered.get();
     reply out{resp.status, resp.body, {}, resp.headers};
-    if (resp.content_type == "application/json")
+    if (resp.content_type == "application/json" && !resp.body.empty())
       out.json = nlohmann::json::parse(resp.body);
     return out;
   }
