@@ -161,6 +161,19 @@ int serve(const aquad::config& loaded, const std::string& path) {
   return status;
 }
 
+// The existing store for a tool (`verify`, `backup`), or nothing after
+// saying why on stderr.
+std::shared_ptr<aquad::storage_backend> open_store(const aquad::config& cfg,
+                                                   const char* tool) {
+  auto backend = aquad::open_backend(cfg, aquad::open_mode::existing);
+  if (!backend) {
+    std::cerr << "aquad " << tool << ": "
+              << aquad::to_problem(backend.error()).message << "\n";
+    return nullptr;
+  }
+  return std::move(*backend);
+}
+
 // A consistent copy of the store, running or not; see docs/operations.md.
 int backup(const aquad::config& cfg, const std::string& dest) {
   using namespace aquad;
@@ -177,13 +190,10 @@ int backup(const aquad::config& cfg, const std::string& dest) {
               << ec.message() << "\n";
     return exit_store;
   }
-  auto backend = open_backend(cfg, open_mode::existing);
-  if (!backend) {
-    std::cerr << "aquad backup: " << to_problem(backend.error()).message
-              << "\n";
+  auto backend = open_store(cfg, "backup");
+  if (!backend)
     return exit_store;
-  }
-  if (auto err = (*backend)->copy_to(dest)) {
+  if (auto err = backend->copy_to(dest)) {
     std::cerr << "aquad backup: " << to_problem(err).message << "\n";
     return exit_store;
   }
@@ -198,13 +208,10 @@ int verify(const aquad::config& cfg, bool repair) {
     std::cerr << "aquad verify: needs storage.backend lmdb\n";
     return exit_usage;
   }
-  auto backend = open_backend(cfg, open_mode::existing);
-  if (!backend) {
-    std::cerr << "aquad verify: " << to_problem(backend.error()).message
-              << "\n";
+  auto backend = open_store(cfg, "verify");
+  if (!backend)
     return exit_store;
-  }
-  auto report = verify_store(**backend, repair);
+  auto report = verify_store(*backend, repair);
   if (!report) {
     std::cerr << "aquad verify: " << to_problem(report.error()).message
               << "\n";

@@ -448,13 +448,15 @@ private:
       resize(0.75);
   }
 
-  double used_fraction() {
+  std::uint64_t map_size() {
     MDB_envinfo info{};
-    MDB_stat st{};
     mdb_env_info(env_->handle(), &info);
-    mdb_env_stat(env_->handle(), &st);
-    return static_cast<double>(info.me_last_pgno + 1) * st.ms_psize
-           / static_cast<double>(info.me_mapsize);
+    return info.me_mapsize;
+  }
+
+  double used_fraction() {
+    return static_cast<double>(size_bytes())
+           / static_cast<double>(map_size());
   }
 
   // Doubles the map if it is still at least `threshold` full once every
@@ -463,9 +465,7 @@ private:
     std::unique_lock<std::shared_mutex> all{resize_lock_};
     if (used_fraction() < threshold)
       return true;
-    MDB_envinfo info{};
-    mdb_env_info(env_->handle(), &info);
-    auto bigger = info.me_mapsize * 2;
+    auto bigger = map_size() * 2;
     if (mdb_env_set_mapsize(env_->handle(), bigger) != 0)
       return false;
     AQUAD_INFO("storage", "map grown map_size=" << bigger);
